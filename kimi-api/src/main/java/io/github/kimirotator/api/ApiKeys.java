@@ -1,0 +1,81 @@
+package io.github.kimirotator.api;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/** The key and name rules of contract section 2, and the two safe ways to show a key. */
+public final class ApiKeys {
+    public static final String PREFIX = "sk-kimi-";
+    public static final int MIN_LENGTH = 20;
+    public static final int MAX_LENGTH = 128;
+    public static final int MAX_NAME_LENGTH = 64;
+    private static final Pattern KEY_PATTERN = Pattern.compile("^sk-kimi-[A-Za-z0-9_-]+$");
+
+    private ApiKeys() {
+    }
+
+    /**
+     * Checks {@code key} against the seed's rules.
+     *
+     * @throws KimiException {@link ErrorCode#INVALID_KEY} naming what is wrong, without echoing the key
+     */
+    public static void validateKey(String key) {
+        if (key == null || key.isEmpty()) {
+            throw new KimiException(ErrorCode.INVALID_KEY, "invalid key: the key is empty");
+        }
+        if (!key.startsWith(PREFIX)) {
+            throw new KimiException(ErrorCode.INVALID_KEY, "invalid key: it must start with '" + PREFIX + "'");
+        }
+        if (key.length() < MIN_LENGTH || key.length() > MAX_LENGTH) {
+            throw new KimiException(ErrorCode.INVALID_KEY, "invalid key " + display(key) + ": it has "
+                    + key.length() + " characters, it must have " + MIN_LENGTH + " to " + MAX_LENGTH);
+        }
+        if (!KEY_PATTERN.matcher(key).matches()) {
+            throw new KimiException(ErrorCode.INVALID_KEY, "invalid key " + display(key)
+                    + ": after '" + PREFIX + "' only letters, digits, '_' and '-' are allowed");
+        }
+    }
+
+    /**
+     * The name as stored: trimmed; {@code null} or blank gives {@code "Account N"}.
+     *
+     * @throws KimiException {@link ErrorCode#INVALID_ARGUMENT} for a name over 64 characters or with control
+     *     characters
+     */
+    public static String normalizeName(String name, int accountNumber) {
+        if (name == null || name.strip().isEmpty()) {
+            return "Account " + accountNumber;
+        }
+        String trimmed = name.strip();
+        int length = trimmed.codePointCount(0, trimmed.length());
+        if (length > MAX_NAME_LENGTH) {
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid name: it has " + length
+                    + " characters, at most " + MAX_NAME_LENGTH + " are allowed");
+        }
+        if (trimmed.codePoints().anyMatch(Character::isISOControl)) {
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid name: it contains control characters");
+        }
+        return trimmed;
+    }
+
+    /** {@code sk-kimi-...} plus the last four characters; never more of the key. */
+    public static String display(String key) {
+        if (key == null || key.length() < 4) {
+            return PREFIX + "...";
+        }
+        return PREFIX + "..." + key.substring(key.length() - 4);
+    }
+
+    /** {@code k-} plus the first eight hex digits of the key's SHA-256: stable, safe for logs and metrics. */
+    public static String id(String key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return "k-" + HexFormat.of().formatHex(digest, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+}

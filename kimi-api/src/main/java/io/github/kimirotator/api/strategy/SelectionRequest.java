@@ -1,0 +1,37 @@
+package io.github.kimirotator.api.strategy;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a strategy is given to choose from.
+ *
+ * @param keys every key of the pool, in index order (including ones that may not be chosen)
+ * @param candidates the keys the strategy may choose from, in index order; never empty. The caller has
+ *     already applied the eligibility rules (contract section 4) and removed keys that were tried for this
+ *     request or, for {@code rotate}, the current key. They are all eligible, or, when no key is, all are
+ *     neither limited nor disabled (low health only).
+ * @param activeIndex the current active key's index; may be absent from {@code candidates}
+ * @param sessionId the client's session (contract section 5), empty when the request has none or this
+ *     is not a request (e.g. {@code rotate})
+ * @param now the time of the selection; strategies must not read a clock of their own
+ */
+public record SelectionRequest(
+        List<KeyView> keys,
+        List<KeyView> candidates,
+        int activeIndex,
+        Optional<String> sessionId,
+        Instant now) {
+
+    public SelectionRequest {
+        keys = List.copyOf(keys);
+        candidates = List.copyOf(candidates);
+        if (candidates.isEmpty()) {
+            throw new IllegalArgumentException("candidates must not be empty");
+        }
+        sessionId = sessionId == null ? Optional.empty() : sessionId;
+        Objects.requireNonNull(now, "now");
+    }
+}

@@ -1,0 +1,32 @@
+package io.github.kimirotator.strategies;
+
+import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.strategy.Selection;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.ToIntFunction;
+
+/**
+ * The one place where eligibility is decided (contract section 4) and the strategy in force is asked. Keeps
+ * one instance of each strategy, so stateful strategies (round-robin cursor, session map) work across calls.
+ * Thread-safe: calls to the strategy are serialized.
+ */
+public interface KeySelector {
+
+    /**
+     * Chooses a key for a request.
+     *
+     * @param state the current accounts state (its {@code effectiveStrategy()} is used)
+     * @param excluded indices already tried for this request
+     * @param sessionId the client's session, if any
+     * @param inFlight in-flight requests per key id
+     */
+    Selection select(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
+            ToIntFunction<String> inFlight);
+
+    /**
+     * Chooses the key {@code rotate} switches to: never the active key while another key can be chosen.
+     * {@link Selection.NoneEligible} when no other key can be chosen.
+     */
+    Selection rotate(AccountsState state);
+}

@@ -1,0 +1,207 @@
+package io.github.kimirotator.strategies.health;
+
+import io.github.kimirotator.api.Account;
+import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.HealthEvent;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The health rules of contract section 4: how each {@link HealthEvent} changes a key, when health recovers,
+ * and which keys are eligible. Pure functions of their inputs and the injected {@link Clock}; the clock's
+ * zone is the "local" zone of billing resets, UTC is used for {@code dailyRequests}.
+ */
+public final class HealthPolicy {
+    public static final int SUCCESS_GAIN = 2;
+    public static final int RATE_LIMIT_PENALTY = 15;
+    public static final int BILLING_PENALTY = 30;
+    public static final int MEMBERSHIP_PENALTY = 25;
+    public static final int REJECTED_PENALTY = 20;
+    public static final int FAILURE_PENALTY = 20;
+    public static final int RECOVERY_STEP = 10;
+    public static final int MIN_ELIGIBLE_HEALTH = 30;
+    public static final int DAILY_DAYS_KEPT = 31;
+    public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(60);
+    public static final Duration MIN_BILLING_LIMIT = Duration.ofHours(1);
+    public static final Duration MEMBERSHIP_LIMIT = Duration.ofHours(24);
+
+    private final Clock clock;
+
+    public HealthPolicy(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The account after {@code event} happened now. */
+    public Account apply(Account account, HealthEvent event) {
+        Instant now = clock.instant();
+        long nowMillis = now.toEpochMilli();
+        Account.Builder b = account.toBuilder()
+                .totalRequests(account.totalRequests() + 1)
+                .lastUsed(Math.max(account.lastUsed(), nowMillis))
+                .dailyRequests(countToday(account.dailyRequests(), now));
+        if (event instanceof HealthEvent.Success success) {
+            List<Long> times = new ArrayList<>(account.responseTimes());
+            times.add(success.responseTimeMillis());
+            if (times.size() > Account.MAX_RESPONSE_TIMES) {
+                times = times.subList(times.size() - Account.MAX_RESPONSE_TIMES, times.size());
+            }
+            return b.healthScore(clamp(account.healthScore() + SUCCESS_GAIN))
+                    .successfulRequests(account.successfulRequests() + 1)
+                    .consecutiveFailures(0)
+                    .consecutiveBillingLimitHits(0)
+                    .responseTimes(times)
+                    .build();
+        }
+        b.consecutiveFailures(account.consecutiveFailures() + 1).lastPenaltyAt(nowMillis);
+        if (event instanceof HealthEvent.RateLimited limited) {
+            return rateLimit(b, account, limited.retryAfter().orElse(DEFAULT_RETRY_AFTER), nowMillis);
+        }
+        if (event instanceof HealthEvent.BillingLimit billing) {
+            int hits = account.consecutiveBillingLimitHits() + 1;
+            b.consecutiveBillingLimitHits(hits);
+            if (billing.soft() && hits < 2) {
+                return rateLimit(b, account, DEFAULT_RETRY_AFTER, nowMillis);
+            }
+            long until = Math.max(nextLocalMidnight(now).toEpochMilli(), now.plus(MIN_BILLING_LIMIT).toEpochMilli());
+            return b.healthScore(clamp(account.healthScore() - BILLING_PENALTY))
+                    .billingLimitResetTime(Math.max(account.billingLimitResetTime(), until))
+                    .limitReason("billing limit")
+                    .build();
+        }
+        if (event instanceof HealthEvent.MembershipRefused) {
+            long until = now.plus(MEMBERSHIP_LIMIT).toEpochMilli();
+            return b.healthScore(clamp(account.healthScore() - MEMBERSHIP_PENALTY))
+                    .billingLimitResetTime(Math.max(account.billingLimitResetTime(), until))
+                    .limitReason("membership not verified")
+                    .build();
+        }
+        if (event instanceof HealthEvent.KeyRejected rejected) {
+            return b.healthScore(clamp(account.healthScore() - REJECTED_PENALTY))
+                    .disabled(true)
+                    .limitReason("key rejected (" + rejected.status() + ")")
+                    .build();
+        }
+        if (event instanceof HealthEvent.Failure) {
+            return b.healthScore(clamp(account.healthScore() - FAILURE_PENALTY)).build();
+        }
+        throw new IllegalArgumentException("unknown event " + event);
+    }
+
+    private static Account rateLimit(Account.Builder b, Account account, Duration retryAfter, long nowMillis) {
+        long until = nowMillis + Math.max(0, retryAfter.toMillis());
+        return b.healthScore(clamp(account.healthScore() - RATE_LIMIT_PENALTY))
+                .rateLimitResetTime(Math.max(account.rateLimitResetTime(), until))
+                .limitReason("rate limited")
+                .build();
+    }
+
+    /**
+     * The account after recovery: +10 for each full cooldown period since the later of its last penalty and
+     * its last recovery, at most 100. The periods used are recorded in {@code lastRecoveryAt}, so calling this
+     * again in the same period changes nothing.
+     */
+    public Account recover(Account account, int cooldownMinutes) {
+        if (account.healthScore() >= Account.MAX_HEALTH || cooldownMinutes <= 0) {
+            return account;
+        }
+        long now = clock.millis();
+        long anchor = Math.max(lastPenalty(account), account.lastRecoveryAt());
+        long period = Duration.ofMinutes(cooldownMinutes).toMillis();
+        long periods = (now - anchor) / period;
+        if (anchor <= 0 || periods <= 0) {
+            return account;
+        }
+        long gain = Math.min((long) Account.MAX_HEALTH, periods * RECOVERY_STEP);
+        return account.toBuilder()
+                .healthScore(clamp(account.healthScore() + (int) gain))
+                .lastRecoveryAt(anchor + periods * period)
+                .build();
+    }
+
+    /** Recovery applied to every key now, whatever {@code autoRefreshHealth} says ({@code refresh-health}). */
+    public AccountsState recoverAll(AccountsState state) {
+        List<Account> accounts = new ArrayList<>(state.accounts().size());
+        boolean changed = false;
+        for (Account a : state.accounts()) {
+            Account r = recover(a, state.healthRefreshCooldownMinutes());
+            changed |= r != a;
+            accounts.add(r);
+        }
+        return changed ? state.withAccounts(accounts) : state;
+    }
+
+    /** Recovery as it happens by itself: only when {@code autoRefreshHealth} is on. */
+    public AccountsState autoRecover(AccountsState state) {
+        return state.autoRefreshHealth() ? recoverAll(state) : state;
+    }
+
+    /** The state of a key now. */
+    public KeyStatus status(Account account) {
+        if (account.disabled()) {
+            return KeyStatus.DISABLED;
+        }
+        if (account.isLimited(clock.millis())) {
+            return KeyStatus.LIMITED;
+        }
+        if (account.healthScore() < MIN_ELIGIBLE_HEALTH) {
+            return KeyStatus.LOW_HEALTH;
+        }
+        return KeyStatus.ACTIVE;
+    }
+
+    /** The account with its limits cleared and re-enabled ({@code clear-limits}). */
+    public static Account clearLimits(Account account) {
+        return account.toBuilder()
+                .rateLimitResetTime(0)
+                .billingLimitResetTime(0)
+                .consecutiveBillingLimitHits(0)
+                .disabled(false)
+                .limitReason(null)
+                .build();
+    }
+
+    /**
+     * When the key was last penalised: our field when recorded, else (a seed file) the latest of its limit
+     * resets and its last use.
+     */
+    static long lastPenalty(Account account) {
+        if (account.lastPenaltyAt() > 0) {
+            return account.lastPenaltyAt();
+        }
+        return Math.max(account.lastUsed(), Math.max(account.rateLimitResetTime(), account.billingLimitResetTime()));
+    }
+
+    private SortedMap<String, Long> countToday(SortedMap<String, Long> daily, Instant now) {
+        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        TreeMap<String, Long> counts = new TreeMap<>(daily);
+        counts.merge(today.toString(), 1L, Long::sum);
+        String oldestKept = today.minusDays(DAILY_DAYS_KEPT - 1L).toString();
+        counts.headMap(oldestKept).clear();
+        while (counts.size() > DAILY_DAYS_KEPT) {
+            counts.pollFirstEntry();
+        }
+        return counts;
+    }
+
+    private Instant nextLocalMidnight(Instant now) {
+        ZonedDateTime local = now.atZone(clock.getZone());
+        return local.toLocalDate().plusDays(1).atStartOfDay(clock.getZone()).toInstant();
+    }
+
+    private static int clamp(int health) {
+        return Math.max(0, Math.min(Account.MAX_HEALTH, health));
+    }
+}
