@@ -82,8 +82,12 @@ final class Exchange {
             abandon();
             return;
         }
-        if (!tried.isEmpty() && System.nanoTime() - failoverDeadlineNanos >= 0) {
-            ranOut();
+        if (System.nanoTime() - failoverDeadlineNanos >= 0) {
+            if (tried.isEmpty()) {
+                atCapTooLong();
+            } else {
+                ranOut();
+            }
             return;
         }
         KeyPool.Choice choice = f.pool.choose(tried, sessionId);
@@ -230,12 +234,7 @@ final class Exchange {
             return;
         }
         if (none.reason() == KeyPool.Reason.AT_CAP) {
-            if (System.nanoTime() - failoverDeadlineNanos < 0) {
-                park(null);
-            } else {
-                answerError(429, ErrorAnswers.RATE_LIMIT, "every usable key already carries "
-                        + f.config.maxInFlightPerKey() + " requests", 1L);
-            }
+            park(null);
             return;
         }
         Optional<Instant> soonest = none.soonestFree();
@@ -267,6 +266,15 @@ final class Exchange {
         if (clientGone && f.parking.remove(this)) {
             abandon();
         }
+    }
+
+    /**
+     * Only waiting for a slot under the per-key cap can use up the failover time before any attempt: waits
+     * for a limited key do not count against it.
+     */
+    private void atCapTooLong() {
+        answerError(429, ErrorAnswers.RATE_LIMIT, "every usable key already carries "
+                + f.config.maxInFlightPerKey() + " requests", 1L);
     }
 
     /** Failover is over without a success: the last upstream answer, or what went wrong if there was none. */
