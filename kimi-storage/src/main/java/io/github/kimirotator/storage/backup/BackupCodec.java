@@ -9,9 +9,10 @@ import java.time.Clock;
 import java.util.Objects;
 
 /**
- * Encrypted backups of the accounts: writes {@link BackupFormat#V2} (see {@link V2Format}) or the seed's
- * format (see {@link SeedFormat}), and reads either, telling them apart by their first character. The
- * plaintext is described in {@link BackupContent}.
+ * Encrypted backups of the accounts: writes {@link BackupFormat#V2} or {@link BackupFormat#SEED} and reads
+ * either, telling them apart by their first character (a brace, or base64 text). The envelope, the seed's
+ * layout and the plaintext are documented on the package-private {@code V2Format}, {@code SeedFormat} and
+ * {@code BackupContent}.
  *
  * <p>Passwords are taken as {@code char[]} and never become a {@link String}; every derived copy and key is
  * wiped after use. The caller's array is left as it is, for the caller to wipe.
