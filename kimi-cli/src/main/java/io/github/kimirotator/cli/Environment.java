@@ -13,6 +13,7 @@ import java.util.Optional;
  *
  * @param terminal whether stdout is an interactive terminal (colour is used only then)
  * @param distHome the unpacked distribution's folder (for {@code <dist>/plugins}), if known
+ * @param console asks for a password without echo; empty when there is no console
  */
 public record Environment(
         Map<String, String> variables,
@@ -22,11 +23,19 @@ public record Environment(
         PrintStream err,
         Clock clock,
         boolean terminal,
-        Optional<Path> distHome) {
+        Optional<Path> distHome,
+        Optional<PasswordPrompt> console) {
 
     public Environment {
         variables = Map.copyOf(variables);
         distHome = distHome == null ? Optional.empty() : distHome;
+        console = console == null ? Optional.empty() : console;
+    }
+
+    /** Asks for a secret without echo. */
+    @FunctionalInterface
+    public interface PasswordPrompt {
+        char[] ask(String prompt);
     }
 
     /** The real process environment. */
@@ -34,7 +43,9 @@ public record Environment(
         String dist = System.getProperty("kimi.home");
         return new Environment(System.getenv(), Path.of(System.getProperty("user.home")), System.in, System.out,
                 System.err, Clock.systemDefaultZone(), System.console() != null,
-                dist == null || dist.isBlank() ? Optional.empty() : Optional.of(Path.of(dist)));
+                dist == null || dist.isBlank() ? Optional.empty() : Optional.of(Path.of(dist)),
+                System.console() == null ? Optional.empty()
+                        : Optional.of(prompt -> System.console().readPassword("%s", prompt)));
     }
 
     public Optional<String> variable(String name) {

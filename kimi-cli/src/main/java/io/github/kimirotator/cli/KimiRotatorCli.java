@@ -4,6 +4,8 @@ import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.commands.AddKeyCommand;
 import io.github.kimirotator.cli.commands.ClearLimitsCommand;
+import io.github.kimirotator.cli.commands.ExportKeysCommand;
+import io.github.kimirotator.cli.commands.ImportKeysCommand;
 import io.github.kimirotator.cli.commands.ListKeysCommand;
 import io.github.kimirotator.cli.commands.RefreshHealthCommand;
 import io.github.kimirotator.cli.commands.RemoveKeyCommand;
@@ -40,6 +42,8 @@ import picocli.CommandLine.Mixin;
             SetAutoRefreshCommand.class,
             SetCooldownCommand.class,
             ClearLimitsCommand.class,
+            ExportKeysCommand.class,
+            ImportKeysCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class KimiRotatorCli implements Callable<Integer> {
