@@ -300,16 +300,18 @@ public final class AccountsLock {
             if (refresh == null || lost) {
                 return;
             }
+            if (!stillOurs()) {
+                lost = true;
+                LOG.warn("lost the lock {} to another process", lockDir);
+                return;
+            }
             try {
-                if (stillOurs()) {
-                    touch(clock);
-                    return;
-                }
-            } catch (RuntimeException e) {
+                touch(clock);
+            } catch (KimiException e) {
+                // Unrefreshed, the lock will look stale to others: stop trusting it rather than write unprotected.
+                lost = true;
                 LOG.warn("could not refresh the lock {}", lockDir, e);
             }
-            lost = true;
-            LOG.warn("lost the lock {} to another process", lockDir);
         }
 
         private void touch(Clock clock) {

@@ -244,10 +244,10 @@ class TestAccountsFile {
         // the seed truncates and rewrites the file in place while it holds the lock
         Future<?> seed = threads.submit(() -> {
             try (AccountsLock.Hold hold = new AccountsLock(file, clock).acquire()) {
-                Files.writeString(file, "{\n  \"version\": 1,\n  \"acc");
+                Files.writeString(hold.file(), "{\n  \"version\": 1,\n  \"acc");
                 locked.complete(null);
                 TestAccountsLock.awaitTrue(() -> reader.getState() == Thread.State.TIMED_WAITING);
-                Files.writeString(file, TestAccountsJson.seedFixture());
+                Files.writeString(hold.file(), TestAccountsJson.seedFixture());
             }
             return null;
         });

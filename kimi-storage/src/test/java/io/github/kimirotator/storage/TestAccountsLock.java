@@ -112,6 +112,7 @@ class TestAccountsLock {
         Future<Boolean> acquired = threads.submit(() -> {
             waiter.set(Thread.currentThread());
             try (AccountsLock.Hold hold = lock(file, BOUND).acquire()) {
+                hold.ensureHeld();
                 return Files.isDirectory(lockDir);
             }
         });
@@ -181,6 +182,7 @@ class TestAccountsLock {
                 for (int i = 0; i < 25; i++) {
                     // a new instance each time, as separate components of one process would have
                     try (AccountsLock.Hold hold = lock(file, BOUND).acquire()) {
+                        hold.ensureHeld();
                         mostInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
                         unsafeCounter[0]++;
                         inside.decrementAndGet();
@@ -205,6 +207,7 @@ class TestAccountsLock {
         CompletableFuture<Void> held = new CompletableFuture<>();
         Future<?> holder = threads.submit(() -> {
             try (AccountsLock.Hold hold = lock(file, BOUND).acquire()) {
+                hold.ensureHeld();
                 held.complete(null);
                 release.join();
             }
@@ -224,6 +227,7 @@ class TestAccountsLock {
         Path file = dir.resolve("new").resolve("kimi-accounts.json");
 
         try (AccountsLock.Hold hold = lock(file, Duration.ofSeconds(5)).acquire()) {
+            hold.ensureHeld();
             assertThat(dir.resolve("new/kimi-accounts.json.lock")).isDirectory();
         }
         assumeThat(dir.getFileSystem().supportedFileAttributeViews()).contains("posix");
