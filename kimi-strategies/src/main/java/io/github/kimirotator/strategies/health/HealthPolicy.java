@@ -108,7 +108,7 @@ public final class HealthPolicy {
                 .build();
     }
 
-    /** {@code nowMillis} plus {@code d}, never before now, saturating: an upstream's absurd Retry-After must not overflow. */
+    /** {@code nowMillis} plus {@code d}, never before now; saturates so that an absurd Retry-After cannot overflow. */
     private static long plusSaturated(long nowMillis, Duration d) {
         if (d.isNegative()) {
             return nowMillis;

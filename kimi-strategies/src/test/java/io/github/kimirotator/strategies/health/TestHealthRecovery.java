@@ -164,7 +164,8 @@ class TestHealthRecovery {
 
     @Test
     void aSeedKeyStillLimitedRecoversOnlyAFullPeriodAfterItsLimitEnds() {
-        Account a = seedAccount(50, ago(Duration.ofHours(5)), clock.instant().plus(Duration.ofMinutes(10)).toEpochMilli(), 0);
+        long inTenMinutes = clock.instant().plus(Duration.ofMinutes(10)).toEpochMilli();
+        Account a = seedAccount(50, ago(Duration.ofHours(5)), inTenMinutes, 0);
 
         assertThat(policy.recover(a, COOLDOWN)).isSameAs(a);
         clock.advance(Duration.ofMinutes(40));
