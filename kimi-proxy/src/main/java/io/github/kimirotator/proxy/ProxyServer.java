@@ -6,6 +6,7 @@ import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.strategies.KeySelector;
 import io.github.kimirotator.strategies.health.HealthPolicy;
+import io.github.kimirotator.strategies.report.StatusReport;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -135,8 +136,8 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** The keys as the proxy sees them now, in the shape of {@code /_kimi/status}. */
-    public ProxyStatus status() {
-        return ProxyStatus.of(pool.state(), policy, pool::inFlight);
+    public StatusReport status() {
+        return StatusReport.of(pool.state(), policy, pool::inFlight);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.github.kimirotator.proxy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.kimirotator.strategies.report.StatusReport;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -28,9 +29,9 @@ final class RootHandler extends Handler.Abstract {
     private final LocalAuth auth;
     private final Forwarder forwarder;
     private final ProxyMetrics metrics;
-    private final Supplier<ProxyStatus> status;
+    private final Supplier<StatusReport> status;
 
-    RootHandler(ProxyConfig config, Forwarder forwarder, ProxyMetrics metrics, Supplier<ProxyStatus> status) {
+    RootHandler(ProxyConfig config, Forwarder forwarder, ProxyMetrics metrics, Supplier<StatusReport> status) {
         this.config = config;
         this.auth = new LocalAuth(config.token());
         this.forwarder = forwarder;

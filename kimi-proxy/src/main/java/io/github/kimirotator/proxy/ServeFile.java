@@ -41,9 +41,9 @@ public final class ServeFile implements AutoCloseable {
         this.info = info;
     }
 
-    /** The file for the accounts file {@code accountsFile}. */
-    public static Path path(Path accountsFile) {
-        return OwnDirectory.of(accountsFile).resolve(FILE_NAME);
+    /** The file in {@code ownDir} ({@code ConfigPaths.ownDir()}). */
+    public static Path path(Path ownDir) {
+        return ownDir.resolve(FILE_NAME);
     }
 
     /**
@@ -51,20 +51,20 @@ public final class ServeFile implements AutoCloseable {
      *
      * @throws KimiException {@code IO_ERROR} when it cannot be written
      */
-    public static ServeFile write(Path accountsFile, Info info) {
-        Path path = path(accountsFile);
-        OwnDirectory.writePrivate(path, toJson(info), true);
+    public static ServeFile write(Path ownDir, Info info) {
+        Path path = path(ownDir);
+        PrivateFiles.write(path, toJson(info), true);
         return new ServeFile(path, info);
     }
 
     /**
-     * What the file for {@code accountsFile} says; empty when there is none.
+     * What the file in {@code ownDir} says; empty when there is none.
      *
      * @throws KimiException {@code CORRUPT_FILE} when it cannot be understood, {@code IO_ERROR} when it cannot
      *     be read
      */
-    public static Optional<Info> read(Path accountsFile) {
-        return readAt(path(accountsFile));
+    public static Optional<Info> read(Path ownDir) {
+        return readAt(path(ownDir));
     }
 
     private static Optional<Info> readAt(Path path) {

@@ -2,6 +2,7 @@ package io.github.kimirotator.proxy;
 
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.storage.AccountsFile;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import java.io.IOException;
 import java.net.URI;
@@ -9,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,8 +19,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
 /**
- * A fake upstream, a store holding some keys, and a {@link ProxyServer} in front, all in-process on
- * 127.0.0.1 with free ports; plus a real HTTP client pointed at the proxy.
+ * A fake upstream, an accounts file holding some keys, and a {@link ProxyServer} in front, all in-process on
+ * 127.0.0.1 with free ports; plus a real HTTP client pointed at the proxy. The proxy's time is a test clock;
+ * the file's lock judges staleness by real time, as it must across processes.
  */
 final class ProxyHarness implements AutoCloseable {
     static final String TOKEN = "local-test-token-0123456789abcdef";
@@ -34,7 +37,7 @@ final class ProxyHarness implements AutoCloseable {
     final HealthPolicy policy = new HealthPolicy(clock);
     final FirstEligibleSelector selector = new FirstEligibleSelector(policy);
     final FakeUpstream upstream;
-    final InMemoryAccountsStore store;
+    final AccountsFile store;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(BOUND).build();
     private final ProxyConfig config;
@@ -42,7 +45,8 @@ final class ProxyHarness implements AutoCloseable {
 
     private ProxyHarness(Path dir, UnaryOperator<ProxyConfig> configure, AccountsState initial) throws Exception {
         upstream = new FakeUpstream();
-        store = new InMemoryAccountsStore(dir.resolve("kimi-accounts.json"), initial);
+        store = new AccountsFile(dir.resolve("kimi-accounts.json"), Clock.systemUTC());
+        store.update(s -> initial);
         config = configure.apply(ProxyConfig.defaults(TOKEN).withPort(0).withUpstream(upstream.base()));
         proxy = newProxy();
         proxy.start();

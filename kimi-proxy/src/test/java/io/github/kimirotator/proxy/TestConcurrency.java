@@ -65,7 +65,7 @@ class TestConcurrency {
                 int good = succeeded.getOrDefault(key, new AtomicInteger()).get();
                 assertThat(a.totalRequests()).as("requests with %s", io.github.kimirotator.api.ApiKeys.id(key)).isEqualTo(got);
                 assertThat(a.successfulRequests()).as("successes with %s", io.github.kimirotator.api.ApiKeys.id(key)).isEqualTo(good);
-                assertThat(a.dailyRequests().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(got);
+                assertThat(a.dailyRequests().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(good);
                 assertThat(a.healthScore()).isBetween(0, 100);
                 totalSuccesses += a.successfulRequests();
             }
