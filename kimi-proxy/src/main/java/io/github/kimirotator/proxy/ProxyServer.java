@@ -172,6 +172,11 @@ public final class ProxyServer implements AutoCloseable {
         return pool.state();
     }
 
+    /** Whether the listening socket is open; false once {@link #close()} has begun. */
+    boolean isListening() {
+        return connector.isOpen();
+    }
+
     /** Requests waiting for a key now. */
     int waiting() {
         return parking.size();
