@@ -19,6 +19,8 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client request on its way through the keys (contract section 3). Until the first byte goes to the
@@ -28,6 +30,7 @@ import org.eclipse.jetty.util.Callback;
  * error is returned as it is.
  */
 final class Exchange {
+    private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
     /** nginx's code for a client that went away; only ever logged, never sent. */
     private static final int CLIENT_CLOSED = 499;
 
@@ -90,7 +93,14 @@ final class Exchange {
             }
             return;
         }
-        KeyPool.Choice choice = f.pool.choose(tried, sessionId);
+        KeyPool.Choice choice;
+        try {
+            choice = f.pool.choose(tried, sessionId);
+        } catch (RuntimeException e) {
+            LOG.error("choosing a key failed", e);
+            answerError(500, ErrorAnswers.API, "the proxy could not choose a key; its log has the details", null);
+            return;
+        }
         if (choice instanceof KeyPool.Lease lease) {
             attempt(lease);
         } else {

@@ -31,7 +31,7 @@ final class KeyPool {
     }
 
     /** A key to use; {@link #release(Lease)} it when the upstream exchange is over. */
-    record Lease(String key, String keyId, int index) implements Choice {
+    record Lease(String key, String keyId) implements Choice {
     }
 
     /** No key to use now, why, and when a limited key frees up (if one will by itself). */
@@ -109,7 +109,7 @@ final class KeyPool {
                 String key = accounts.get(chosen.index()).key();
                 String id = idOf(key);
                 inFlight.merge(id, 1, Integer::sum);
-                return new Lease(key, id, chosen.index());
+                return new Lease(key, id);
             }
             Optional<Instant> soonest = selection instanceof Selection.NoneEligible none
                     ? none.soonestFree() : Optional.empty();

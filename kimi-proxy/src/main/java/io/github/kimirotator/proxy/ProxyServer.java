@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
@@ -43,7 +44,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
-    static final long TICK_MILLIS = 250;
+    private static final long TICK_MILLIS = 250;
 
     private final ProxyConfig config;
     private final HealthPolicy policy;
@@ -124,7 +125,7 @@ public final class ProxyServer implements AutoCloseable {
         LOG.debug("listening on {}, forwarding to {}", uri(), config.upstream());
     }
 
-    /** Where clients reach the proxy, e.g. {@code http://127.0.0.1:8787}. */
+    /** Where clients reach the proxy once started, e.g. {@code http://127.0.0.1:8787}. */
     public URI uri() {
         String host = config.host();
         if (isWildcard(host)) {
@@ -153,8 +154,10 @@ public final class ProxyServer implements AutoCloseable {
         parking.drain(Exchange::shutDown);
         try {
             server.stop();
+        } catch (TimeoutException e) {
+            LOG.warn("requests still under way after {} ms were cut off", config.shutdownTimeout().toMillis());
         } catch (Exception e) {
-            LOG.warn("the proxy did not stop cleanly: {}", e.getMessage());
+            LOG.warn("the proxy did not stop cleanly: {}", e.toString());
         }
         try {
             client.stop();

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,8 +27,10 @@ import org.slf4j.LoggerFactory;
  */
 final class StateSync implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StateSync.class);
-    static final long FLUSH_DELAY_MILLIS = 200;
-    static final long POLL_INTERVAL_MILLIS = 500;
+    /** Long enough to write a burst of events at once, short enough to be on disk within a second. */
+    private static final long FLUSH_DELAY_MILLIS = 200;
+    /** CLI changes must apply within 2 s; a stat every half second costs nothing. */
+    private static final long POLL_INTERVAL_MILLIS = 500;
 
     private final AccountsStore store;
     private final KeyPool pool;
@@ -53,13 +56,19 @@ final class StateSync implements AutoCloseable {
     void start() {
         lastSeen = stamp();
         pool.reloaded(store.read());
-        io.scheduleWithFixedDelay(this::pollQuietly, POLL_INTERVAL_MILLIS, POLL_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+        io.scheduleWithFixedDelay(this::pollQuietly, POLL_INTERVAL_MILLIS, POLL_INTERVAL_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 
     /** An event was recorded: write it behind soon, together with whatever else happens meanwhile. */
     void changed() {
-        if (flushScheduled.compareAndSet(false, true)) {
-            io.schedule(this::flushQuietly, FLUSH_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        if (!io.isShutdown() && flushScheduled.compareAndSet(false, true)) {
+            try {
+                io.schedule(this::flushQuietly, FLUSH_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // Closing: the final flush in close() writes this event.
+                flushScheduled.set(false);
+            }
         }
     }
 

@@ -9,17 +9,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.strategy.Selection;
+import io.github.kimirotator.storage.AccountsFile;
+import io.github.kimirotator.strategies.KeySelector;
 import io.github.kimirotator.strategies.health.HealthPolicy;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
 import org.eclipse.jetty.util.FutureCallback;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -178,6 +186,36 @@ class TestNoKeyAnswers {
             assertThat(second.body()).contains("\"rate_limit_error\"");
             assertThat(second.headers().firstValue("retry-after")).hasValue("1");
             assertThat(first.get(BOUND.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aSelectorThatThrowsGetsTheClientA500NotAHang() throws Exception {
+        HealthPolicy policy = new HealthPolicy(Clock.systemUTC());
+        AccountsFile store = new AccountsFile(dir.resolve("kimi-accounts.json"), Clock.systemUTC());
+        store.update(s -> ProxyHarness.stateWith(KEY_A));
+        KeySelector broken = new KeySelector() {
+            @Override
+            public Selection select(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
+                    ToIntFunction<String> inFlight) {
+                throw new IllegalStateException("strategy bug");
+            }
+
+            @Override
+            public Selection rotate(AccountsState state) {
+                throw new IllegalStateException("strategy bug");
+            }
+        };
+        try (ProxyServer proxy = new ProxyServer(ProxyConfig.defaults(null).withPort(0), store, broken, policy)) {
+            proxy.start();
+
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    proxy.uri().resolve("/v1/messages")).timeout(BOUND)
+                    .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(r.statusCode()).isEqualTo(500);
+            assertThat(r.body()).contains("\"api_error\"").contains("could not choose a key");
         }
     }
 

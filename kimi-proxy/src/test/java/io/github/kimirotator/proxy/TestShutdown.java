@@ -2,6 +2,7 @@ package io.github.kimirotator.proxy;
 
 import static io.github.kimirotator.proxy.ProxyHarness.BOUND;
 import static io.github.kimirotator.proxy.ProxyHarness.KEY_A;
+import static io.github.kimirotator.proxy.ProxyHarness.KEY_B;
 import static io.github.kimirotator.proxy.ProxyHarness.START;
 import static io.github.kimirotator.proxy.ProxyHarness.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,6 +45,29 @@ class TestShutdown {
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(body).isEqualTo(String.join("", FakeUpstream.SSE_EVENTS));
             assertThat(h.stored(KEY_A).successfulRequests()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void requestsCutAfterTheGracePeriodCostTheirKeysNothing() throws Exception {
+        try (ProxyHarness h = ProxyHarness.start(dir, c -> c.withShutdownTimeout(Duration.ofMillis(300)), KEY_A,
+                KEY_B)) {
+            h.upstream.always(KEY_A, h.upstream.hang());
+            h.upstream.always(KEY_B, FakeUpstream.message());
+            CompletableFuture<HttpResponse<String>> hanging = h.http.sendAsync(h.request("/v1/messages")
+                    .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(eventually(() -> h.upstream.received().size() == 1)).isTrue();
+
+            h.proxy().close();
+
+            int status = hanging.handle((r, failure) -> r == null ? -1 : r.statusCode())
+                    .get(BOUND.toSeconds(), TimeUnit.SECONDS);
+            assertThat(status).isNotEqualTo(200);
+            assertThat(h.upstream.keysTried()).containsExactly(KEY_A);
+            assertThat(h.stored(KEY_A).totalRequests()).isZero();
+            assertThat(h.stored(KEY_A).healthScore()).isEqualTo(100);
+            assertThat(h.stored(KEY_B).totalRequests()).isZero();
         }
     }
 
