@@ -256,8 +256,8 @@ final class Exchange {
             ranOut();
         } else if (none.reason() == KeyPool.Reason.ALL_LIMITED && soonest.isPresent()) {
             long seconds = retryAfterSeconds(soonest.get());
-            answerError(429, ErrorAnswers.RATE_LIMIT, "every key is rate limited; the first one frees up in "
-                    + seconds + " s", seconds);
+            answerError(429, ErrorAnswers.RATE_LIMIT, "every key is limited for now (rate, billing or"
+                    + " membership); the first one frees up in " + seconds + " s", seconds);
         } else {
             answerError(503, ErrorAnswers.API, "no key can be used: every key is disabled or limited; re-enable"
                     + " them with `kimi-rotator clear-limits all` or add one with `kimi-rotator add-key KEY`", null);

@@ -56,10 +56,12 @@ final class PrivateFiles {
     }
 
     private static FileAttribute<?>[] ownerOnly(Path target) {
-        boolean posix = target.getFileSystem().supportedFileAttributeViews().contains("posix");
-        return posix
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
-                : new FileAttribute<?>[0];
+        if (!target.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return new FileAttribute<?>[0];
+        }
+        return new FileAttribute<?>[] {
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+        };
     }
 
     private static void deleteQuietly(Path tmp) {

@@ -196,8 +196,9 @@ public final class ProxyServer implements AutoCloseable {
         threads.setName("kimi-upstream");
         connector.setExecutor(threads);
         // HTTP/1.1 first: it is what a clear-text upstream speaks; over TLS, ALPN lets the upstream pick HTTP/2.
-        HttpClient client = new HttpClient(new HttpClientTransportDynamic(connector,
-                HttpClientConnectionFactory.HTTP11, new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector))));
+        var http2 = new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector));
+        HttpClient client = new HttpClient(
+                new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11, http2));
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new HttpCookieStore.Empty());
         client.setUserAgentField(null);

@@ -39,82 +39,78 @@ final class RootHandler extends Handler.Abstract {
         this.status = status;
     }
 
+    /** One request being routed, and when it arrived. */
+    private record Call(Request request, Response response, Callback callback, long arrivalNanos) {
+    }
+
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws JsonProcessingException {
-        long arrivalNanos = System.nanoTime();
+        Call call = new Call(request, response, callback, System.nanoTime());
         String path = request.getHttpURI().getCanonicalPath();
         if ("/".equals(path) && HttpMethod.HEAD.is(request.getMethod())) {
             response.setStatus(200);
             callback.succeeded();
-            return true;
-        }
-        if (HEALTH.equals(path)) {
-            send(response, callback, "application/json", "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8));
-            return true;
-        }
-        boolean ownEndpoint = STATUS.equals(path) || METRICS.equals(path);
-        if (!ownEndpoint && (path == null || !path.startsWith("/v1/"))) {
-            answer(request, response, callback, arrivalNanos, 404, ErrorAnswers.NOT_FOUND, "not found: " + request.getHttpURI().getPath()
+        } else if (HEALTH.equals(path)) {
+            send(call, "application/json", "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8));
+        } else if (!STATUS.equals(path) && !METRICS.equals(path) && (path == null || !path.startsWith("/v1/"))) {
+            reject(call, 404, ErrorAnswers.NOT_FOUND, "not found: " + request.getHttpURI().getPath()
                     + " (the proxy serves /v1/...)");
-            return true;
-        }
-        if (!auth.allows(request.getHeaders())) {
-            answer(request, response, callback, arrivalNanos, 401, ErrorAnswers.AUTHENTICATION, "missing or wrong local token: send the"
-                    + " token of `kimi-rotator serve` as x-api-key or Authorization: Bearer"
-                    + " (`kimi-rotator config` prints the settings)");
-            return true;
-        }
-        if (STATUS.equals(path)) {
-            send(response, callback, "application/json", MAPPER.writeValueAsBytes(status.get()));
+        } else if (!auth.allows(request.getHeaders())) {
+            reject(call, 401, ErrorAnswers.AUTHENTICATION, "missing or wrong local token: send the token of"
+                    + " `kimi-rotator serve` as x-api-key or Authorization: Bearer (`kimi-rotator config` prints"
+                    + " the settings)");
+        } else if (STATUS.equals(path)) {
+            send(call, "application/json", MAPPER.writeValueAsBytes(status.get()));
         } else if (METRICS.equals(path)) {
-            send(response, callback, ProxyMetrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8));
+            send(call, ProxyMetrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8));
         } else {
-            forward(request, response, callback, arrivalNanos);
+            forward(call);
         }
         return true;
     }
 
-    private void forward(Request request, Response response, Callback callback, long arrivalNanos) {
+    private void forward(Call call) {
         URI target;
         try {
-            target = forwarder.target(request);
+            target = forwarder.target(call.request());
         } catch (IllegalArgumentException e) {
-            answer(request, response, callback, arrivalNanos, 400, ErrorAnswers.INVALID_REQUEST, "the request path cannot be forwarded");
+            reject(call, 400, ErrorAnswers.INVALID_REQUEST, "the request path cannot be forwarded");
             return;
         }
         // Waiting for the upstream leaves the client connection idle; the proxy's own deadlines bound that wait.
-        request.addIdleTimeoutListener(timeout -> false);
-        BodyReader.read(request, config.maxBodyBytes(), new BodyReader.Outcome() {
+        call.request().addIdleTimeoutListener(timeout -> false);
+        BodyReader.read(call.request(), config.maxBodyBytes(), new BodyReader.Outcome() {
             @Override
             public void body(byte[] body) {
-                Exchange exchange = new Exchange(forwarder, request, response, callback, target, body, arrivalNanos);
-                request.addFailureListener(exchange::clientFailed);
+                Exchange exchange = new Exchange(forwarder, call.request(), call.response(), call.callback(),
+                        target, body, call.arrivalNanos());
+                call.request().addFailureListener(exchange::clientFailed);
                 exchange.next();
             }
 
             @Override
             public void tooLarge() {
-                answer(request, response, callback, arrivalNanos, 413, ErrorAnswers.TOO_LARGE, "the request body is larger than "
-                        + config.maxBodyBytes() + " bytes (`kimi-rotator serve --max-body-mib`)");
+                reject(call, 413, ErrorAnswers.TOO_LARGE, "the request body is larger than " + config.maxBodyBytes()
+                        + " bytes (`kimi-rotator serve --max-body-mib`)");
             }
 
             @Override
             public void failed(Throwable failure) {
-                callback.failed(failure instanceof EofException ? failure : new EofException(failure));
+                call.callback().failed(failure instanceof EofException ? failure : new EofException(failure));
             }
         });
     }
 
-    private void answer(Request request, Response response, Callback callback, long arrivalNanos, int code,
-            String type, String message) {
+    private void reject(Call call, int code, String type, String message) {
         metrics.answered(code);
-        AccessLog.log(request.getMethod(), request.getHttpURI().getPath(), code, "", "-", 0, 0, arrivalNanos);
-        ErrorAnswers.send(response, callback, code, type, message);
+        AccessLog.log(call.request().getMethod(), call.request().getHttpURI().getPath(), code, "", "-", 0, 0,
+                call.arrivalNanos());
+        ErrorAnswers.send(call.response(), call.callback(), code, type, message);
     }
 
-    private static void send(Response response, Callback callback, String contentType, byte[] body) {
-        response.setStatus(200);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
-        response.write(true, ByteBuffer.wrap(body), callback);
+    private static void send(Call call, String contentType, byte[] body) {
+        call.response().setStatus(200);
+        call.response().getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        call.response().write(true, ByteBuffer.wrap(body), call.callback());
     }
 }

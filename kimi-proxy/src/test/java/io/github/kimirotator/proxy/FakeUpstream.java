@@ -143,7 +143,7 @@ final class FakeUpstream implements AutoCloseable {
             }
         }
         Behavior b = key == null ? null : standing.get(key);
-        return b != null ? b : answer(401, "{\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid key\"}}");
+        return b != null ? b : error(401, "authentication_error", "invalid key");
     }
 
     // --- behaviours ---
@@ -249,7 +249,8 @@ final class FakeUpstream implements AutoCloseable {
         return (request, response, callback) -> {
             EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
             FutureCallback written = new FutureCallback();
-            endPoint.write(written, ByteBuffer.wrap("HTTP/1.1 abc not-http\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+            byte[] garbage = "HTTP/1.1 abc not-http\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            endPoint.write(written, ByteBuffer.wrap(garbage));
             written.get(BOUND.toSeconds(), TimeUnit.SECONDS);
             endPoint.close();
             callback.failed(new IllegalStateException("malformed on purpose"));

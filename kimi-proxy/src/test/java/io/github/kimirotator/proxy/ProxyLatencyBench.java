@@ -66,7 +66,8 @@ public final class ProxyLatencyBench {
         int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         Path dir = Files.createTempDirectory("kimi-bench");
         Server upstream = fastUpstream();
-        URI upstreamUri = URI.create("http://127.0.0.1:" + ((ServerConnector) upstream.getConnectors()[0]).getLocalPort());
+        int upstreamPort = ((ServerConnector) upstream.getConnectors()[0]).getLocalPort();
+        URI upstreamUri = URI.create("http://127.0.0.1:" + upstreamPort);
         Clock clock = Clock.systemUTC();
         AccountsFile store = new AccountsFile(dir.resolve("kimi-accounts.json"), clock);
         store.update(s -> AccountsState.empty().withAccounts(List.of(Account.newKey(KEY, "Bench", clock.millis()))));

@@ -90,7 +90,7 @@ class TestAnthropicClient {
                 assertThatThrownBy(() -> client.messages().create(PARAMS)).isInstanceOf(RateLimitException.class);
                 assertThatThrownBy(() -> client.messages().create(PARAMS))
                         .isInstanceOfSatisfying(RateLimitException.class,
-                                e -> assertThat(e.getMessage()).contains("rate limited"));
+                                e -> assertThat(e.getMessage()).contains("frees up in 30 s"));
             } finally {
                 wrongToken.close();
                 client.close();

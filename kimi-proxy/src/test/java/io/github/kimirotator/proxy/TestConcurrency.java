@@ -8,6 +8,7 @@ import static io.github.kimirotator.proxy.ProxyHarness.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.kimirotator.api.Account;
+import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.AccountsState;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -63,8 +64,8 @@ class TestConcurrency {
                 Account a = stored.accounts().get(stored.indexOfKey(key));
                 int got = received.getOrDefault(key, new AtomicInteger()).get();
                 int good = succeeded.getOrDefault(key, new AtomicInteger()).get();
-                assertThat(a.totalRequests()).as("requests with %s", io.github.kimirotator.api.ApiKeys.id(key)).isEqualTo(got);
-                assertThat(a.successfulRequests()).as("successes with %s", io.github.kimirotator.api.ApiKeys.id(key)).isEqualTo(good);
+                assertThat(a.totalRequests()).as("requests with %s", ApiKeys.id(key)).isEqualTo(got);
+                assertThat(a.successfulRequests()).as("successes with %s", ApiKeys.id(key)).isEqualTo(good);
                 assertThat(a.dailyRequests().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(good);
                 assertThat(a.healthScore()).isBetween(0, 100);
                 totalSuccesses += a.successfulRequests();

@@ -44,8 +44,9 @@ class TestHealthJournal {
         AccountsState withoutA = ProxyHarness.stateWith(KEY_B);
         List<HealthJournal.Entry> entries = List.of(new HealthJournal.Entry(KEY_A, new HealthEvent.Success(10), START));
 
-        assertThat(HealthJournal.replay(fileNow, entries, ZoneOffset.UTC).accounts().get(1).totalRequests()).isEqualTo(1);
-        assertThat(HealthJournal.replay(fileNow, entries, ZoneOffset.UTC).accounts().get(0).totalRequests()).isZero();
+        AccountsState replayed = HealthJournal.replay(fileNow, entries, ZoneOffset.UTC);
+        assertThat(replayed.accounts().get(1).totalRequests()).isEqualTo(1);
+        assertThat(replayed.accounts().get(0).totalRequests()).isZero();
         assertThat(HealthJournal.replay(withoutA, entries, ZoneOffset.UTC)).isEqualTo(withoutA);
     }
 
@@ -54,7 +55,8 @@ class TestHealthJournal {
         long penalizedAt = START.minus(Duration.ofHours(2)).toEpochMilli();
         AccountsState start = ProxyHarness.stateWith(KEY_A).withAccount(0, a -> a.toBuilder().healthScore(40)
                 .lastPenaltyAt(penalizedAt).lastUsed(penalizedAt).build());
-        List<HealthJournal.Entry> entries = List.of(new HealthJournal.Entry(KEY_A, new HealthEvent.Failure("500"), START));
+        List<HealthJournal.Entry> entries =
+                List.of(new HealthJournal.Entry(KEY_A, new HealthEvent.Failure("500"), START));
 
         Account after = HealthJournal.replay(start, entries, ZoneOffset.UTC).accounts().get(0);
 

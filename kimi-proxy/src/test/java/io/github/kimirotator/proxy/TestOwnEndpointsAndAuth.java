@@ -149,7 +149,7 @@ class TestOwnEndpointsAndAuth {
             HttpResponse<String> r = h.send(h.request("/_kimi/metrics"));
 
             assertThat(r.statusCode()).isEqualTo(200);
-            assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+            assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
             String text = r.body();
             String a = ApiKeys.id(KEY_A);
             String b = ApiKeys.id(KEY_B);

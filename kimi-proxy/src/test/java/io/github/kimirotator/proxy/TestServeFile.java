@@ -24,7 +24,8 @@ class TestServeFile {
     void writtenPrivateReadBackAndRemovedOnClose() throws Exception {
         try (ServeFile file = ServeFile.write(ownDir, INFO)) {
             assertThat(ServeFile.read(ownDir)).contains(INFO);
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.path()))).isEqualTo("rw-------");
+            assertThat(Files.getPosixFilePermissions(file.path()))
+                    .isEqualTo(PosixFilePermissions.fromString("rw-------"));
             assertThat(Files.readString(file.path())).contains("\"url\"").contains("\"pid\"").contains("\"startedAt\"");
         }
 

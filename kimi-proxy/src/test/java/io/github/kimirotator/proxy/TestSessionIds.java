@@ -23,9 +23,11 @@ class TestSessionIds {
 
     @Test
     void claudeCodesUserIdJsonGivesItsSessionId() {
-        String userId = "{\\\"device_id\\\":\\\"dev\\\",\\\"account_uuid\\\":\\\"acc\\\",\\\"session_id\\\":\\\"ses-9\\\"}";
+        String userId = "{\\\"device_id\\\":\\\"dev\\\",\\\"account_uuid\\\":\\\"acc\\\","
+                + "\\\"session_id\\\":\\\"ses-9\\\"}";
         String request = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
-                + "\"text\":\"{\\\"metadata\\\":1}\"}]}],\"metadata\":{\"other\":{\"x\":[1]},\"user_id\":\"" + userId + "\"}}";
+                + "\"text\":\"{\\\"metadata\\\":1}\"}]}],"
+                + "\"metadata\":{\"other\":{\"x\":[1]},\"user_id\":\"" + userId + "\"}}";
 
         assertThat(SessionIds.of(HttpFields.EMPTY, body(request))).hasValue("ses-9");
     }
@@ -34,8 +36,8 @@ class TestSessionIds {
     void anyOtherUserIdIsTheSessionItself() {
         assertThat(SessionIds.of(HttpFields.EMPTY, body("{\"metadata\":{\"user_id\":\"user_abc\"}}")))
                 .hasValue("user_abc");
-        assertThat(SessionIds.of(HttpFields.EMPTY, body("{\"metadata\":{\"user_id\":\"{\\\"device_id\\\":\\\"d\\\"}\"}}")))
-                .hasValue("{\"device_id\":\"d\"}");
+        String jsonWithoutSession = "{\"metadata\":{\"user_id\":\"{\\\"device_id\\\":\\\"d\\\"}\"}}";
+        assertThat(SessionIds.of(HttpFields.EMPTY, body(jsonWithoutSession))).hasValue("{\"device_id\":\"d\"}");
     }
 
     @Test
