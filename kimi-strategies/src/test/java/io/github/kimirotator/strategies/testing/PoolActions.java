@@ -48,7 +48,7 @@ public final class PoolActions {
                 .withAction(1, billing())
                 .withAction(1, onKey("membership refused", (m, k) -> m.event(k, new HealthEvent.MembershipRefused())))
                 .withAction(1, keyRejected())
-                .withAction(2, onKey("failure", (m, k) -> m.event(k, new HealthEvent.Failure("upstream status 502"))))
+                .withAction(3, failures())
                 .withAction(1, onKey("clear limits", PoolModel::clearLimits))
                 .withAction(1, onKey("use key", PoolModel::useKey))
                 .withAction(1, Action.just("recover", Transformer.mutate("recover", PoolModel::recover)))
@@ -79,6 +79,16 @@ public final class PoolActions {
     private static Action.Independent<PoolModel> keyRejected() {
         return () -> KEY.flatMap(k -> Arbitraries.of(401, 403).map(status -> Transformer.mutate(
                 "rejected #" + k + " " + status, m -> m.event(k, new HealthEvent.KeyRejected(status)))));
+    }
+
+    /** 5xx answers in a row: the way a key ends up with low health but no limit. */
+    private static Action.Independent<PoolModel> failures() {
+        return () -> KEY.flatMap(k -> Arbitraries.integers().between(1, 4).map(n -> Transformer.mutate(
+                n + " failures #" + k, m -> {
+                    for (int i = 0; i < n; i++) {
+                        m.event(k, new HealthEvent.Failure("upstream status 502"));
+                    }
+                })));
     }
 
     private static Action.Independent<PoolModel> advanceClock() {

@@ -15,11 +15,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 
@@ -44,8 +46,7 @@ public final class PoolModel {
     private final Map<String, Integer> inFlight = new HashMap<>();
     private AccountsState state;
     private int keysMade;
-    private int chosen;
-    private int noneEligible;
+    private final Set<String> situations = new TreeSet<>();
 
     PoolModel(String strategy, StrategyRegistry registry, StrategyCheck check, int initialKeys) {
         this.registry = new RecordingRegistry(registry);
@@ -57,14 +58,13 @@ public final class PoolModel {
         }
     }
 
-    /** Selections that chose a key so far. */
-    public int chosen() {
-        return chosen;
-    }
-
-    /** Selections that found no key so far. */
-    public int noneEligible() {
-        return noneEligible;
+    /**
+     * The kinds of selection this chain went through ("several candidates", "low-health only", "none eligible,
+     * one frees up", "none eligible, none frees up", "rotate moved"), so a property can check that its runs
+     * together cover them all and its invariants were not checked in vain.
+     */
+    public Set<String> situations() {
+        return Collections.unmodifiableSet(situations);
     }
 
     int size() {
@@ -147,6 +147,7 @@ public final class PoolModel {
         verify(active, Optional.empty(), id -> 0, selection);
         if (selection instanceof Selection.Chosen c) {
             assertThat(c.index()).as("rotate moves").isNotEqualTo(state.safeActiveIndex());
+            situations.add("rotate moved");
             state = state.withActiveIndex(c.index());
         }
     }
@@ -156,10 +157,12 @@ public final class PoolModel {
         Optional<RecordingRegistry.Call> call = registry.takeLast();
         SelectionOracle.verify(state, clock.instant(), excluded, session, counts, selection, call);
         call.ifPresent(c -> check.verify(c.request(), c.answer()));
-        if (selection instanceof Selection.Chosen) {
-            chosen++;
-        } else {
-            noneEligible++;
+        if (selection instanceof Selection.NoneEligible none) {
+            situations.add(none.soonestFree().isPresent() ? "none eligible, one frees up" : "none eligible, none frees up");
+        } else if (!call.get().request().candidates().get(0).eligible()) {
+            situations.add("low-health only");
+        } else if (call.get().request().candidates().size() > 1) {
+            situations.add("several candidates");
         }
     }
 
