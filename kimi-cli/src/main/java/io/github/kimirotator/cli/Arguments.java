@@ -1,0 +1,54 @@
+package io.github.kimirotator.cli;
+
+import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.ErrorCode;
+import io.github.kimirotator.api.KimiException;
+
+/** Strict parsing of command-line values, with errors that name the value at fault. */
+public final class Arguments {
+    private Arguments() {
+    }
+
+    /** A 0-based key index that exists in {@code state}. */
+    public static int index(String text, AccountsState state) {
+        int count = state.accounts().size();
+        String range = count == 0 ? "there are no keys" : "there " + (count == 1 ? "is 1 key" : "are " + count + " keys")
+                + " (0 to " + (count - 1) + ")";
+        int index;
+        try {
+            index = Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid index '" + text + "': expected a number; " + range);
+        }
+        if (index < 0 || index >= count) {
+            throw new KimiException(ErrorCode.INDEX_OUT_OF_RANGE, "index " + index + " is out of range: " + range);
+        }
+        return index;
+    }
+
+    /** A whole number within {@code min..max}; anything else ("12abc", "1.5", "") is refused. */
+    public static int integer(String what, String text, int min, int max) {
+        String t = text == null ? "" : text.strip();
+        if (!t.matches("[+-]?\\d{1,10}")) {
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT,
+                    "invalid " + what + " '" + text + "': expected a whole number from " + min + " to " + max);
+        }
+        long value = Long.parseLong(t);
+        if (value < min || value > max) {
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT,
+                    "invalid " + what + " " + value + ": it must be from " + min + " to " + max);
+        }
+        return (int) value;
+    }
+
+    /** {@code true} or {@code false}, nothing else. */
+    public static boolean bool(String what, String text) {
+        if ("true".equals(text)) {
+            return true;
+        }
+        if ("false".equals(text)) {
+            return false;
+        }
+        throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid " + what + " '" + text + "': expected true or false");
+    }
+}

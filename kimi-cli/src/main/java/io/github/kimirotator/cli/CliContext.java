@@ -1,0 +1,68 @@
+package io.github.kimirotator.cli;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Module;
+import com.google.inject.Stage;
+import io.github.kimirotator.cli.wiring.CliModule;
+import io.github.kimirotator.cli.wiring.StorageModule;
+import io.github.kimirotator.cli.wiring.StrategiesModule;
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * What a running command may ask for. The Guice injector is made on first use, and its singletons are
+ * created only when asked for (Stage.DEVELOPMENT), so {@code list-keys} never loads the proxy, the plugin
+ * scanner or the crypto classes. Every binding is explicit and lives in one module per Maven module.
+ */
+public final class CliContext {
+    private final Environment environment;
+    private final GlobalOptions options;
+    private final List<Module> extraModules;
+    private Injector injector;
+
+    public CliContext(Environment environment, GlobalOptions options, List<Module> extraModules) {
+        this.environment = environment;
+        this.options = options;
+        this.extraModules = List.copyOf(extraModules);
+    }
+
+    public <T> T get(Class<T> type) {
+        return injector().getInstance(type);
+    }
+
+    private Injector injector() {
+        if (injector == null) {
+            Module explicit = binder -> {
+                binder.requireExplicitBindings();
+                binder.disableCircularProxies();
+            };
+            List<Module> modules = new java.util.ArrayList<>(List.of(explicit, new CliModule(environment, options),
+                    new StorageModule(), new StrategiesModule()));
+            modules.addAll(extraModules);
+            injector = Guice.createInjector(Stage.DEVELOPMENT, modules);
+        }
+        return injector;
+    }
+
+    public Environment environment() {
+        return environment;
+    }
+
+    public GlobalOptions options() {
+        return options;
+    }
+
+    public PrintStream out() {
+        return environment.out();
+    }
+
+    public PrintStream err() {
+        return environment.err();
+    }
+
+    /** Colour only on a terminal, never with --json, and not when NO_COLOR is set. */
+    public boolean colour() {
+        return environment.terminal() && !options.json() && environment.variable("NO_COLOR").isEmpty();
+    }
+}

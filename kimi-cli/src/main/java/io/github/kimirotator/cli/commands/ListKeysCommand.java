@@ -1,0 +1,87 @@
+package io.github.kimirotator.cli.commands;
+
+import io.github.kimirotator.api.Account;
+import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.cli.Ansi;
+import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.Json;
+import io.github.kimirotator.storage.AccountsStore;
+import io.github.kimirotator.strategies.health.HealthPolicy;
+import io.github.kimirotator.strategies.report.StatusReport;
+import io.github.kimirotator.strategies.report.StatusReport.KeyReport;
+import java.io.PrintStream;
+import java.time.Duration;
+import picocli.CommandLine.Command;
+
+@Command(name = "list-keys", description = "List the keys: ● active / ○ other, masked key, health, requests, status.")
+public final class ListKeysCommand extends CliCommand {
+
+    @Override
+    protected int run() {
+        HealthPolicy policy = context().get(HealthPolicy.class);
+        AccountsState state = policy.autoRecover(context().get(AccountsStore.class).read());
+        StatusReport report = StatusReport.of(state, policy, id -> 0);
+        PrintStream out = context().out();
+        if (context().options().json()) {
+            out.println(Json.write(report));
+            return 0;
+        }
+        if (state.accounts().isEmpty()) {
+            out.println("No keys yet. Add one with: kimi-rotator add-key sk-kimi-... \"My Account\"");
+            return 0;
+        }
+        Ansi ansi = new Ansi(context().colour());
+        out.println(ansi.bold("Kimi API Keys (" + report.keys().size() + " total, strategy: " + report.strategy() + "):"));
+        long now = policy.clock().millis();
+        for (KeyReport key : report.keys()) {
+            Account account = state.accounts().get(key.index());
+            out.println();
+            out.println((key.index() == report.activeIndex() ? "● " : "○ ") + "[" + key.index() + "] " + key.name());
+            out.println("   Key: " + key.display());
+            out.println("   Health: " + healthBar(key.health(), ansi) + " " + key.health() + "%");
+            out.println("   Requests: " + key.successfulRequests() + "/" + key.totalRequests() + " successful");
+            out.println("   Status: " + status(key, account, now, ansi));
+        }
+        out.println();
+        out.println("Health auto-refresh: " + (state.autoRefreshHealth() ? "enabled" : "disabled")
+                + " (cooldown: " + state.healthRefreshCooldownMinutes() + " minutes)");
+        return 0;
+    }
+
+    static String healthBar(int health, Ansi ansi) {
+        int filled = Math.round(health / 10f);
+        String bar = "█".repeat(filled) + "░".repeat(10 - filled);
+        if (health >= 70) {
+            return ansi.green(bar);
+        }
+        return health >= HealthPolicy.MIN_ELIGIBLE_HEALTH ? ansi.yellow(bar) : ansi.red(bar);
+    }
+
+    private static String status(KeyReport key, Account account, long now, Ansi ansi) {
+        switch (key.state()) {
+            case "limited":
+                String reason = account.limitReason() != null ? account.limitReason()
+                        : account.billingLimitResetTime() > now ? "billing limit" : "rate limited";
+                return ansi.yellow("⏳ Limited (" + reason + "), resets in "
+                        + human(Duration.ofMillis(account.limitedUntil() - now)) + " (" + key.limitedUntil() + ")");
+            case "disabled":
+                return ansi.red("✗ Disabled (" + (account.limitReason() == null ? "key rejected" : account.limitReason())
+                        + "); re-enable with: kimi-rotator clear-limits " + key.index());
+            case "low-health":
+                return ansi.yellow("⚠ Low health (used only when no other key can serve)");
+            default:
+                return ansi.green("✓ Active");
+        }
+    }
+
+    static String human(Duration d) {
+        long s = Math.max(0, (d.toMillis() + 999) / 1000);
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return (s / 60) + "m " + (s % 60) + "s";
+        }
+        return (s / 3600) + "h " + ((s % 3600) / 60) + "m";
+    }
+}

@@ -1,0 +1,38 @@
+package io.github.kimirotator.cli.commands;
+
+import io.github.kimirotator.api.Account;
+import io.github.kimirotator.api.ApiKeys;
+import io.github.kimirotator.cli.Arguments;
+import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.storage.AccountsStore;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "remove-key", description = "Remove a key by its 0-based index; the active key stays the same key.")
+public final class RemoveKeyCommand extends CliCommand {
+    @Parameters(paramLabel = "INDEX", description = "0-based index, as list-keys shows it.")
+    String index;
+
+    @Override
+    protected int run() {
+        Account[] removed = new Account[1];
+        int[] at = new int[1];
+        context().get(AccountsStore.class).update(state -> {
+            int i = Arguments.index(index, state);
+            List<Account> accounts = new ArrayList<>(state.accounts());
+            removed[0] = accounts.remove(i);
+            at[0] = i;
+            int active = state.safeActiveIndex();
+            if (i < active) {
+                active--;
+            } else if (i == active) {
+                active = Math.min(active, Math.max(0, accounts.size() - 1));
+            }
+            return state.withAccounts(accounts).withActiveIndex(active);
+        });
+        context().out().println("Removed key [" + at[0] + "] " + removed[0].name() + " (" + ApiKeys.display(removed[0].key()) + ")");
+        return 0;
+    }
+}

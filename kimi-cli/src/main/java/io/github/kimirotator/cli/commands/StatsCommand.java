@@ -1,0 +1,106 @@
+package io.github.kimirotator.cli.commands;
+
+import io.github.kimirotator.api.Account;
+import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.Json;
+import io.github.kimirotator.storage.AccountsStore;
+import io.github.kimirotator.strategies.health.HealthPolicy;
+import io.github.kimirotator.strategies.report.StatusReport;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Command;
+
+@Command(name = "stats", description = "Per-key and aggregate usage statistics.")
+public final class StatsCommand extends CliCommand {
+
+    @Override
+    protected int run() {
+        AccountsState state = context().get(AccountsStore.class).read();
+        LocalDate today = LocalDate.now(context().get(Clock.class).withZone(ZoneOffset.UTC));
+        List<Map<String, Object>> rows = new ArrayList<>();
+        long total = 0;
+        long successful = 0;
+        long timeSum = 0;
+        long timeCount = 0;
+        for (int i = 0; i < state.accounts().size(); i++) {
+            Account a = state.accounts().get(i);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("index", i);
+            row.put("name", a.name());
+            row.put("totalRequests", a.totalRequests());
+            row.put("successfulRequests", a.successfulRequests());
+            row.put("failedRequests", a.totalRequests() - a.successfulRequests());
+            row.put("successRate", rate(a.successfulRequests(), a.totalRequests()));
+            row.put("avgResponseMs", StatusReport.averageResponseMillis(a));
+            row.put("requestsToday", a.dailyRequests().getOrDefault(today.toString(), 0L));
+            row.put("requestsLast7Days", lastDays(a, today, 7));
+            rows.add(row);
+            total += a.totalRequests();
+            successful += a.successfulRequests();
+            timeSum += a.responseTimes().stream().mapToLong(Long::longValue).sum();
+            timeCount += a.responseTimes().size();
+        }
+        long overallAvg = timeCount == 0 ? 0 : Math.round((double) timeSum / timeCount);
+        PrintStream out = context().out();
+        if (context().options().json()) {
+            Map<String, Object> aggregate = new LinkedHashMap<>();
+            aggregate.put("totalRequests", total);
+            aggregate.put("successfulRequests", successful);
+            aggregate.put("successRate", rate(successful, total));
+            aggregate.put("avgResponseMs", overallAvg);
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("keys", rows);
+            doc.put("aggregate", aggregate);
+            out.println(Json.write(doc));
+            return 0;
+        }
+        if (rows.isEmpty()) {
+            out.println("No keys yet. Add one with: kimi-rotator add-key sk-kimi-... \"My Account\"");
+            return 0;
+        }
+        out.println("📊 Usage Statistics");
+        for (Map<String, Object> row : rows) {
+            out.println();
+            out.println("[" + row.get("index") + "] " + row.get("name"));
+            out.println("   Total Requests: " + row.get("totalRequests"));
+            out.println("   Successful: " + row.get("successfulRequests"));
+            out.println("   Failed: " + row.get("failedRequests"));
+            out.println("   Success Rate: " + percent((Double) row.get("successRate")));
+            out.println("   Avg Response Time: " + row.get("avgResponseMs") + "ms");
+            out.println("   Requests Today: " + row.get("requestsToday"));
+            out.println("   Requests Last 7 Days: " + row.get("requestsLast7Days"));
+        }
+        out.println();
+        out.println("─".repeat(50));
+        out.println("📈 Aggregate Statistics");
+        out.println("   Total Requests (All Keys): " + total);
+        out.println("   Total Successful: " + successful);
+        out.println("   Overall Success Rate: " + percent(rate(successful, total)));
+        out.println("   Overall Avg Response Time: " + overallAvg + "ms");
+        return 0;
+    }
+
+    private static Double rate(long successful, long total) {
+        return total == 0 ? null : Math.round(1000.0 * successful / total) / 10.0;
+    }
+
+    private static String percent(Double rate) {
+        return rate == null ? "n/a" : String.format(Locale.ROOT, "%.1f%%", rate);
+    }
+
+    private static long lastDays(Account a, LocalDate today, int days) {
+        long sum = 0;
+        for (int d = 0; d < days; d++) {
+            sum += a.dailyRequests().getOrDefault(today.minusDays(d).toString(), 0L);
+        }
+        return sum;
+    }
+}

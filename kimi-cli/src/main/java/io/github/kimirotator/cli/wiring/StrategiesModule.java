@@ -1,0 +1,40 @@
+package io.github.kimirotator.cli.wiring;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import io.github.kimirotator.cli.Environment;
+import io.github.kimirotator.storage.ConfigPaths;
+import io.github.kimirotator.strategies.DefaultKeySelector;
+import io.github.kimirotator.strategies.KeySelector;
+import io.github.kimirotator.strategies.StrategyRegistry;
+import io.github.kimirotator.strategies.health.HealthPolicy;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Bindings of kimi-strategies: the health policy, the strategy registry and the key selector. */
+public final class StrategiesModule extends AbstractModule {
+
+    @Provides
+    @Singleton
+    HealthPolicy healthPolicy(Clock clock) {
+        return new HealthPolicy(clock);
+    }
+
+    @Provides
+    @Singleton
+    StrategyRegistry strategyRegistry(Environment environment, ConfigPaths paths) {
+        List<Path> pluginDirs = new ArrayList<>();
+        environment.distHome().ifPresent(home -> pluginDirs.add(home.resolve("plugins")));
+        pluginDirs.add(paths.ownDir().resolve("plugins"));
+        return new io.github.kimirotator.strategies.ServiceLoaderStrategyRegistry(pluginDirs);
+    }
+
+    @Provides
+    @Singleton
+    KeySelector keySelector(StrategyRegistry registry, HealthPolicy policy) {
+        return new DefaultKeySelector(registry, policy);
+    }
+}

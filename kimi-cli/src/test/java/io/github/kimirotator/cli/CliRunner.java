@@ -1,0 +1,73 @@
+package io.github.kimirotator.cli;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Runs the CLI in-process against a temporary home, with its own clock, stdin and captured output. */
+final class CliRunner {
+    private final Path home;
+    private final Map<String, String> variables = new HashMap<>();
+    private Clock clock = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
+
+    CliRunner(Path home) {
+        this.home = home;
+    }
+
+    Path accountsFile() {
+        return home.resolve(".config/opencode/kimi-accounts.json");
+    }
+
+    CliRunner variable(String name, String value) {
+        variables.put(name, value);
+        return this;
+    }
+
+    CliRunner clock(Clock newClock) {
+        clock = newClock;
+        return this;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    /** Moves the clock forward. */
+    CliRunner advance(java.time.Duration by) {
+        clock = Clock.offset(clock, by);
+        return this;
+    }
+
+    Result run(String... args) {
+        return runWithInput("", args);
+    }
+
+    Result runWithInput(String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Environment environment = new Environment(variables, home,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                clock, false, Optional.empty());
+        int code = KimiRotatorCli.run(args, environment);
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The accounts file's bytes, or null when it does not exist. */
+    byte[] fileBytes() throws IOException {
+        return Files.exists(accountsFile()) ? Files.readAllBytes(accountsFile()) : null;
+    }
+
+    record Result(int exitCode, String out, String err) {
+    }
+}
