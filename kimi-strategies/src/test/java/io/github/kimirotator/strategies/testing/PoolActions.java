@@ -13,6 +13,7 @@ import net.jqwik.api.state.Action;
 import net.jqwik.api.state.ActionChain;
 import net.jqwik.api.state.ActionChainArbitrary;
 import net.jqwik.api.state.Transformer;
+import net.jqwik.api.statistics.Statistics;
 
 /**
  * Random histories of a key pool for jqwik stateful properties: keys added and removed, successes, 429s,
@@ -21,7 +22,7 @@ import net.jqwik.api.state.Transformer;
  *
  * <pre>{@code
  * @Property
- * void holds(@ForAll("chains") ActionChain<PoolModel> chain) { chain.run(); }
+ * void holds(@ForAll("chains") ActionChain<PoolModel> chain) { PoolActions.run(chain); }
  *
  * @Provide
  * Arbitrary<ActionChain<PoolModel>> chains() {
@@ -35,6 +36,19 @@ public final class PoolActions {
             Arbitraries.of("ses_a", "ses_b", "ses_c", "ses_d").optional(0.7);
 
     private PoolActions() {
+    }
+
+    /**
+     * Runs the chain, checking every step, and records which {@link PoolModel#SITUATIONS} it went through: the
+     * property fails unless each situation came up in at least 10% of its tries, so no invariant is checked in
+     * vain.
+     */
+    public static void run(ActionChain<PoolModel> chain) {
+        Set<String> seen = chain.run().situations();
+        for (String situation : PoolModel.SITUATIONS) {
+            Statistics.label(situation).collect(seen.contains(situation));
+            Statistics.label(situation).coverage(c -> c.check(true).percentage(p -> p >= 10));
+        }
     }
 
     /** Chains that start with three fresh keys and the strategy {@code strategy} in force. */

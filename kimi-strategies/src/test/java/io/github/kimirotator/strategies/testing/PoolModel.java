@@ -37,6 +37,9 @@ public final class PoolModel {
     public static final Instant START = Instant.parse("2026-03-01T10:00:00Z");
     public static final ZoneId ZONE = ZoneId.of("Europe/Berlin");
     static final int MAX_KEYS = 8;
+    /** The kinds of selection a chain can go through; see {@link #situations()}. */
+    public static final List<String> SITUATIONS = List.of("several candidates", "low-health only",
+            "none eligible, one frees up", "none eligible, none frees up", "rotate moved");
 
     private final MutableClock clock = new MutableClock(START, ZONE);
     private final HealthPolicy policy = new HealthPolicy(clock);
@@ -58,11 +61,7 @@ public final class PoolModel {
         }
     }
 
-    /**
-     * The kinds of selection this chain went through ("several candidates", "low-health only", "none eligible,
-     * one frees up", "none eligible, none frees up", "rotate moved"), so a property can check that its runs
-     * together cover them all and its invariants were not checked in vain.
-     */
+    /** Which of {@link #SITUATIONS} this chain went through. */
     public Set<String> situations() {
         return Collections.unmodifiableSet(situations);
     }
