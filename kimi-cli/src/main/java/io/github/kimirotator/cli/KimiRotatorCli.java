@@ -4,6 +4,8 @@ import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.commands.AddKeyCommand;
 import io.github.kimirotator.cli.commands.ClearLimitsCommand;
+import io.github.kimirotator.cli.commands.ConfigCommand;
+import io.github.kimirotator.cli.commands.ServeCommand;
 import io.github.kimirotator.cli.commands.ExportKeysCommand;
 import io.github.kimirotator.cli.commands.ImportKeysCommand;
 import io.github.kimirotator.cli.commands.ListKeysCommand;
@@ -44,6 +46,8 @@ import picocli.CommandLine.Mixin;
             ClearLimitsCommand.class,
             ExportKeysCommand.class,
             ImportKeysCommand.class,
+            ServeCommand.class,
+            ConfigCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class KimiRotatorCli implements Callable<Integer> {
