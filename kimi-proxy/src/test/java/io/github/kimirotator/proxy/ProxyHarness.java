@@ -3,6 +3,9 @@ package io.github.kimirotator.proxy;
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.storage.AccountsFile;
+import io.github.kimirotator.strategies.DefaultKeySelector;
+import io.github.kimirotator.strategies.KeySelector;
+import io.github.kimirotator.strategies.ServiceLoaderStrategyRegistry;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import java.io.IOException;
 import java.net.URI;
@@ -35,7 +38,7 @@ final class ProxyHarness implements AutoCloseable {
 
     final MutableClock clock = new MutableClock(START);
     final HealthPolicy policy = new HealthPolicy(clock);
-    final FirstEligibleSelector selector = new FirstEligibleSelector(policy);
+    final KeySelector selector = new DefaultKeySelector(new ServiceLoaderStrategyRegistry(List.of()), policy);
     final FakeUpstream upstream;
     final AccountsFile store;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

@@ -3,6 +3,8 @@ package io.github.kimirotator.proxy;
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.storage.AccountsFile;
+import io.github.kimirotator.strategies.DefaultKeySelector;
+import io.github.kimirotator.strategies.ServiceLoaderStrategyRegistry;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -73,7 +75,7 @@ public final class ProxyLatencyBench {
         store.update(s -> AccountsState.empty().withAccounts(List.of(Account.newKey(KEY, "Bench", clock.millis()))));
         HealthPolicy policy = new HealthPolicy(clock);
         ProxyServer proxy = new ProxyServer(ProxyConfig.defaults(TOKEN).withPort(0).withUpstream(upstreamUri),
-                store, new FirstEligibleSelector(policy), policy);
+                store, new DefaultKeySelector(new ServiceLoaderStrategyRegistry(List.of()), policy), policy);
         proxy.start();
         HttpClient client = new HttpClient();
         client.setMaxConnectionsPerDestination(concurrency);

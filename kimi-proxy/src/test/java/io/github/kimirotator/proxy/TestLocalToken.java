@@ -13,18 +13,25 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TestLocalToken {
     @TempDir
-    Path ownDir;
+    Path configDir;
+
+    private Path accounts() {
+        return configDir.resolve("kimi-accounts.json");
+    }
 
     @Test
-    void firstUseMakesA256BitTokenInAPrivateFileAndLaterUsesReadIt() throws Exception {
-        String token = LocalToken.loadOrCreate(ownDir);
+    void firstUseMakesA256BitTokenInAPrivateFileBesideTheAccountsFileAndLaterUsesReadIt() throws Exception {
+        String token = LocalToken.loadOrCreate(accounts());
 
         assertThat(token).matches("[0-9a-f]{64}");
-        Path file = LocalToken.path(ownDir);
+        Path file = LocalToken.path(accounts());
+        assertThat(file).isEqualTo(configDir.resolve("kimi-rotator").resolve("token"));
         assertThat(Files.readString(file)).isEqualTo(token + "\n");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
-        assertThat(LocalToken.loadOrCreate(ownDir)).isEqualTo(token);
-        assertThat(ownDir).isDirectoryNotContaining(p -> p.getFileName().toString().endsWith(".tmp"));
+        assertThat(Files.getPosixFilePermissions(file)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(Files.getPosixFilePermissions(file.getParent()))
+                .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        assertThat(LocalToken.loadOrCreate(accounts())).isEqualTo(token);
+        assertThat(file.getParent()).isDirectoryNotContaining(p -> p.getFileName().toString().endsWith(".tmp"));
     }
 
     @Test
@@ -34,19 +41,21 @@ class TestLocalToken {
 
     @Test
     void aTokenWrittenByTheUserIsKept() throws Exception {
-        Files.writeString(LocalToken.path(ownDir), "my-own-token\n");
+        Files.createDirectories(LocalToken.path(accounts()).getParent());
+        Files.writeString(LocalToken.path(accounts()), "my-own-token\n");
 
-        assertThat(LocalToken.loadOrCreate(ownDir)).isEqualTo("my-own-token");
+        assertThat(LocalToken.loadOrCreate(accounts())).isEqualTo("my-own-token");
     }
 
     @Test
     void anEmptyTokenFileIsAnErrorNamingIt() throws Exception {
-        Files.writeString(LocalToken.path(ownDir), "\n");
+        Files.createDirectories(LocalToken.path(accounts()).getParent());
+        Files.writeString(LocalToken.path(accounts()), "\n");
 
-        assertThatThrownBy(() -> LocalToken.loadOrCreate(ownDir))
+        assertThatThrownBy(() -> LocalToken.loadOrCreate(accounts()))
                 .isInstanceOfSatisfying(KimiException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_FILE);
-                    assertThat(e.getMessage()).contains(LocalToken.path(ownDir).toString());
+                    assertThat(e.getMessage()).contains(LocalToken.path(accounts()).toString());
                 });
     }
 }

@@ -12,6 +12,9 @@ import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.storage.AccountsFile;
+import io.github.kimirotator.strategies.DefaultKeySelector;
+import io.github.kimirotator.strategies.KeySelector;
+import io.github.kimirotator.strategies.ServiceLoaderStrategyRegistry;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -93,7 +96,7 @@ class TestOwnEndpointsAndAuth {
     void nonLoopbackBindWithoutTokenIsRefused() {
         AccountsFile store = new AccountsFile(dir.resolve("kimi-accounts.json"), Clock.systemUTC());
         HealthPolicy policy = new HealthPolicy(Clock.systemUTC());
-        FirstEligibleSelector selector = new FirstEligibleSelector(policy);
+        KeySelector selector = new DefaultKeySelector(new ServiceLoaderStrategyRegistry(List.of()), policy);
         ProxyConfig open = ProxyConfig.defaults(null).withPort(0);
 
         assertThatThrownBy(() -> new ProxyServer(open.withHost("0.0.0.0"), store, selector, policy))
@@ -144,7 +147,9 @@ class TestOwnEndpointsAndAuth {
             h.upstream.always(KEY_A, FakeUpstream.error(500, "api_error", "boom"));
             h.upstream.always(KEY_B, FakeUpstream.message());
             assertThat(h.postMessage().statusCode()).isEqualTo(200);
+            // A is now 20 points behind B: health-based goes straight to B.
             assertThat(h.postMessage().statusCode()).isEqualTo(200);
+            assertThat(h.upstream.keysTried()).containsExactly(KEY_A, KEY_B, KEY_B);
 
             HttpResponse<String> r = h.send(h.request("/_kimi/metrics"));
 
@@ -153,9 +158,9 @@ class TestOwnEndpointsAndAuth {
             String text = r.body();
             String a = ApiKeys.id(KEY_A);
             String b = ApiKeys.id(KEY_B);
-            assertThat(text).containsPattern("kimi_requests_total\\{key=\"" + a + "\",outcome=\"failure\"} 2\\.0");
+            assertThat(text).containsPattern("kimi_requests_total\\{key=\"" + a + "\",outcome=\"failure\"} 1\\.0");
             assertThat(text).containsPattern("kimi_requests_total\\{key=\"" + b + "\",outcome=\"success\"} 2\\.0");
-            assertThat(text).containsPattern("(?m)^kimi_failovers_total 2\\.0");
+            assertThat(text).containsPattern("(?m)^kimi_failovers_total 1\\.0");
             assertThat(text).containsPattern("(?m)^kimi_keys_available 2\\.0");
             assertThat(text).containsPattern("kimi_upstream_latency_seconds_bucket\\{key=\"" + b + "\",le=");
             assertThat(text).containsPattern("kimi_proxy_responses_total\\{status=\"200\"} 2\\.0");

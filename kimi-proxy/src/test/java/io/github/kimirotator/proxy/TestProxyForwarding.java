@@ -67,8 +67,33 @@ class TestProxyForwarding {
                 assertThat(sent.headers().get(dropped)).as(dropped).isNull();
             }
             assertThat(sent.headers().get("connection")).isNotEqualToIgnoringCase("close, X-Hop");
-            assertThat(h.selector.sessions()).last().isEqualTo(java.util.Optional.of("ses-1"));
         }
+    }
+
+    @Test
+    void theSessionOfEachRequestReachesTheStrategy() throws Exception {
+        try (ProxyHarness h = ProxyHarness.start(dir, KEY_A, KEY_B)) {
+            h.upstream.always(KEY_A, FakeUpstream.message());
+            h.upstream.always(KEY_B, FakeUpstream.message());
+            h.store.update(s -> s.withStrategy("session-affinity"));
+            assertThat(eventually(() -> h.proxy().status().strategy().equals("session-affinity"))).isTrue();
+            String claudeCodeBody = "{\"model\":\"m\",\"metadata\":{\"user_id\":"
+                    + "\"{\\\"device_id\\\":\\\"d\\\",\\\"session_id\\\":\\\"s2\\\"}\"}}";
+
+            // A new session goes to the least busy key: s1 to A, then s2 to B (A already served one today).
+            assertThat(h.send(withSession(h, "x-claude-code-session-id", "s1")).statusCode()).isEqualTo(200);
+            assertThat(h.send(withSession(h, "x-session-affinity", "s2")).statusCode()).isEqualTo(200);
+            assertThat(h.send(withSession(h, "x-session-id", "s1")).statusCode()).isEqualTo(200);
+            assertThat(h.send(h.request("/v1/messages").POST(HttpRequest.BodyPublishers.ofString(claudeCodeBody)))
+                    .statusCode()).isEqualTo(200);
+
+            assertThat(h.upstream.keysTried()).containsExactly(KEY_A, KEY_B, KEY_A, KEY_B);
+        }
+    }
+
+    private static HttpRequest.Builder withSession(ProxyHarness h, String header, String session) {
+        return h.request("/v1/messages").header(header, session)
+                .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST));
     }
 
     @Test

@@ -18,40 +18,46 @@ class TestServeFile {
             Instant.parse("2026-03-10T10:00:00Z"));
 
     @TempDir
-    Path ownDir;
+    Path configDir;
+
+    private Path accounts() {
+        return configDir.resolve("kimi-accounts.json");
+    }
 
     @Test
     void writtenPrivateReadBackAndRemovedOnClose() throws Exception {
-        try (ServeFile file = ServeFile.write(ownDir, INFO)) {
-            assertThat(ServeFile.read(ownDir)).contains(INFO);
+        try (ServeFile file = ServeFile.write(accounts(), INFO)) {
+            assertThat(file.path()).isEqualTo(configDir.resolve("kimi-rotator").resolve("serve.json"));
+            assertThat(ServeFile.read(accounts())).contains(INFO);
             assertThat(Files.getPosixFilePermissions(file.path()))
                     .isEqualTo(PosixFilePermissions.fromString("rw-------"));
             assertThat(Files.readString(file.path())).contains("\"url\"").contains("\"pid\"").contains("\"startedAt\"");
         }
 
-        assertThat(ServeFile.read(ownDir)).isEmpty();
-        assertThat(Files.exists(ServeFile.path(ownDir))).isFalse();
+        assertThat(ServeFile.read(accounts())).isEmpty();
+        assertThat(Files.exists(ServeFile.path(accounts()))).isFalse();
     }
 
     @Test
     void closeLeavesTheFileOfAProxyThatReplacedThisOne() {
-        ServeFile first = ServeFile.write(ownDir, INFO);
+        ServeFile first = ServeFile.write(accounts(), INFO);
         ServeFile.Info second = new ServeFile.Info(URI.create("http://127.0.0.1:9999"), 4343, INFO.startedAt());
-        ServeFile.write(ownDir, second);
+        ServeFile.write(accounts(), second);
 
         first.close();
 
-        assertThat(ServeFile.read(ownDir)).contains(second);
+        assertThat(ServeFile.read(accounts())).contains(second);
     }
 
     @Test
     void aBrokenFileIsAnErrorNamingIt() throws Exception {
-        Files.writeString(ServeFile.path(ownDir), "{not json");
+        Files.createDirectories(ServeFile.path(accounts()).getParent());
+        Files.writeString(ServeFile.path(accounts()), "{not json");
 
-        assertThatThrownBy(() -> ServeFile.read(ownDir))
+        assertThatThrownBy(() -> ServeFile.read(accounts()))
                 .isInstanceOfSatisfying(KimiException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_FILE);
-                    assertThat(e.getMessage()).contains(ServeFile.path(ownDir).toString());
+                    assertThat(e.getMessage()).contains(ServeFile.path(accounts()).toString());
                 });
     }
 }

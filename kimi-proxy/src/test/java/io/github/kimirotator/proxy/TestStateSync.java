@@ -60,13 +60,17 @@ class TestStateSync {
             assertThat(h.postMessage().statusCode()).isEqualTo(200);
             assertThat(eventually(() -> h.stored(KEY_A).disabled())).isTrue();
 
-            h.store.update(s -> s.withAccount(0, HealthPolicy::clearLimits).withStrategy("sticky").withActiveIndex(1));
+            // Health-based would now pick B (A is 20 points behind); sticky stays on the active key, A.
+            h.store.update(s -> s.withAccount(0, HealthPolicy::clearLimits).withStrategy("sticky"));
             assertThat(eventually(() -> !h.account(KEY_A).disabled())).isTrue();
-
             assertThat(h.proxy().status().strategy()).isEqualTo("sticky");
-            assertThat(h.proxy().status().activeIndex()).isEqualTo(1);
             assertThat(h.postMessage().statusCode()).isEqualTo(200);
-            assertThat(h.upstream.keysTried()).containsExactly(KEY_A, KEY_B, KEY_A);
+
+            h.store.update(s -> s.withActiveIndex(1));
+            assertThat(eventually(() -> h.proxy().status().activeIndex() == 1)).isTrue();
+            assertThat(h.postMessage().statusCode()).isEqualTo(200);
+
+            assertThat(h.upstream.keysTried()).containsExactly(KEY_A, KEY_B, KEY_A, KEY_B);
         }
     }
 
