@@ -1,7 +1,10 @@
 package io.github.kimirotator.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
@@ -41,8 +44,11 @@ public record Environment(
     /** The real process environment. */
     public static Environment system() {
         String dist = System.getProperty("kimi.home");
-        return new Environment(System.getenv(), Path.of(System.getProperty("user.home")), System.in, System.out,
-                System.err, Clock.systemDefaultZone(), System.console() != null,
+        // Always UTF-8: the list view's symbols must survive a C/POSIX locale, where Java would print '?'.
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        return new Environment(System.getenv(), Path.of(System.getProperty("user.home")), System.in, out,
+                err, Clock.systemDefaultZone(), System.console() != null,
                 dist == null || dist.isBlank() ? Optional.empty() : Optional.of(Path.of(dist)),
                 System.console() == null ? Optional.empty()
                         : Optional.of(prompt -> System.console().readPassword("%s", prompt)));

@@ -32,10 +32,11 @@ public final class ConfigCommand extends CliCommand {
         if (!"opencode".equals(client) && !"claude-code".equals(client)) {
             throw new KimiException(ErrorCode.INVALID_ARGUMENT, "unknown client '" + client + "'; valid: opencode, claude-code");
         }
-        Path accounts = context().get(ConfigPaths.class).accountsFile();
-        URI proxy = url != null ? Arguments.uri("url", url) : runningProxy(accounts);
+        ConfigPaths paths = context().get(ConfigPaths.class);
+        Path ownDir = paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME);
+        URI proxy = url != null ? Arguments.uri("url", url) : runningProxy(ownDir);
         String base = proxy.toString().replaceAll("/+$", "");
-        String token = readToken(accounts);
+        String token = readToken(ownDir);
         if ("claude-code".equals(client)) {
             context().out().println("# Claude Code: run these in your shell (or put them in ~/.claude/settings.json \"env\")");
             context().out().println("export ANTHROPIC_BASE_URL=" + base);
@@ -60,18 +61,18 @@ public final class ConfigCommand extends CliCommand {
         return 0;
     }
 
-    private static URI runningProxy(Path accounts) {
-        ServeFile.Info info = ServeFile.read(accounts).orElseThrow(() -> new KimiException(ErrorCode.NO_RUNNING_PROXY,
-                "no running proxy found (" + ServeFile.path(accounts) + " is missing); start one with 'kimi-rotator serve' or pass --url"));
+    private static URI runningProxy(Path ownDir) {
+        ServeFile.Info info = ServeFile.read(ownDir).orElseThrow(() -> new KimiException(ErrorCode.NO_RUNNING_PROXY,
+                "no running proxy found (" + ServeFile.path(ownDir) + " is missing); start one with 'kimi-rotator serve' or pass --url"));
         if (ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) {
             return info.url();
         }
         throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "no running proxy found (process " + info.pid()
-                + " from " + ServeFile.path(accounts) + " has ended); start one with 'kimi-rotator serve' or pass --url");
+                + " from " + ServeFile.path(ownDir) + " has ended); start one with 'kimi-rotator serve' or pass --url");
     }
 
-    private static String readToken(Path accounts) {
-        Path tokenFile = LocalToken.path(accounts);
+    private static String readToken(Path ownDir) {
+        Path tokenFile = LocalToken.path(ownDir);
         if (!Files.exists(tokenFile)) {
             return "any-value-the-proxy-runs-with-no-auth";
         }

@@ -66,14 +66,14 @@ public final class ServeCommand extends CliCommand {
                 .withMaxBodyBytes(Arguments.integer("max body size in MiB", maxBodyMib, 1, 2047) * 1024L * 1024L)
                 .withMaxInFlightPerKey(Arguments.integer("max in-flight per key", maxInFlightPerKey, 0, 1_000_000));
         if (!noAuth) {
-            config = config.withToken(LocalToken.loadOrCreate(paths.accountsFile()));
+            config = config.withToken(LocalToken.loadOrCreate(paths.ownDir()));
         }
         AccountsStore store = context().get(AccountsStore.class);
         HealthPolicy policy = context().get(HealthPolicy.class);
         ProxyServer server = new ProxyServer(config, store, context().get(KeySelector.class), policy);
         server.start();
         URI url = server.uri();
-        ServeFile serveFile = ServeFile.write(paths.accountsFile(),
+        ServeFile serveFile = ServeFile.write(paths.ownDir(),
                 new ServeFile.Info(url, ProcessHandle.current().pid(), context().get(Clock.class).instant()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -98,7 +98,7 @@ public final class ServeCommand extends CliCommand {
             out.println("No key can serve now: see 'kimi-rotator list-keys', or 'kimi-rotator clear-limits all'.");
         }
         out.println(noAuth ? "Auth: off (--no-auth)" : "Auth: local token in " + LocalToken.path(
-                context().get(ConfigPaths.class).accountsFile()));
+                context().get(ConfigPaths.class).ownDir()));
         out.println("Client settings: 'kimi-rotator config claude-code' or 'kimi-rotator config opencode'. Stop with Ctrl-C.");
         out.flush();
     }
