@@ -6,7 +6,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
@@ -29,7 +28,6 @@ final class Attempt implements Response.Listener {
     private final KeyPool pool;
     private final ScheduledExecutorService timers;
     private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.WAITING);
-    private final AtomicBoolean released = new AtomicBoolean();
     private final ByteArrayOutputStream errorBody = new ByteArrayOutputStream();
     private long sentNanos;
     private long headersNanos;
@@ -105,9 +103,7 @@ final class Attempt implements Response.Listener {
     @Override
     public void onComplete(Result result) {
         cancelTimer();
-        if (released.compareAndSet(false, true)) {
-            pool.release(lease);
-        }
+        pool.release(lease);
         long elapsed = System.nanoTime() - sentNanos;
         switch (phase.get()) {
             case STREAMING -> {
@@ -126,7 +122,6 @@ final class Attempt implements Response.Listener {
             }
             case TIMED_OUT -> exchange.noAnswer(this, "no answer in time", true, elapsed);
             case WAITING -> exchange.noAnswer(this, describe(result.getFailure()), false, elapsed);
-            default -> throw new IllegalStateException("unknown phase " + phase.get());
         }
     }
 

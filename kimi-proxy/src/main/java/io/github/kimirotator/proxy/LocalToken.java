@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * The local token clients send to the proxy: 256 random bits as 64 hex digits, kept one line in
- * {@code <config dir>/kimi-rotator/token} (0600), made on first use (contract section 1).
+ * {@code <config dir>/kimi-rotator/token} (0600), made on first use (contract section 1). The folder is
+ * {@code ConfigPaths.ownDir()}.
  */
 public final class LocalToken {
     public static final String FILE_NAME = "token";
@@ -23,20 +24,20 @@ public final class LocalToken {
     private LocalToken() {
     }
 
-    /** The token file that goes with the accounts file {@code accountsFile}. */
-    public static Path path(Path accountsFile) {
-        return PrivateFiles.ownDir(accountsFile).resolve(FILE_NAME);
+    /** The token file in {@code ownDir}. */
+    public static Path path(Path ownDir) {
+        return ownDir.resolve(FILE_NAME);
     }
 
     /**
-     * The token that goes with {@code accountsFile}, created first (with its folder) if there is none. Two
-     * processes starting at once agree on one token: only the first file is kept.
+     * The token stored in {@code ownDir}, created first if there is none. Two processes starting at
+     * once agree on one token: only the first file is kept.
      *
      * @throws KimiException {@code IO_ERROR} when the file cannot be read or written, {@code CORRUPT_FILE}
      *     when it is empty
      */
-    public static String loadOrCreate(Path accountsFile) {
-        Path file = path(accountsFile);
+    public static String loadOrCreate(Path ownDir) {
+        Path file = path(ownDir);
         String existing = read(file);
         if (existing != null) {
             return existing;

@@ -2,7 +2,6 @@ package io.github.kimirotator.proxy;
 
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
-import io.github.kimirotator.storage.ConfigPaths;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -13,37 +12,23 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * The proxy's own files in {@code <config dir>/kimi-rotator/} (contract section 1): the folder 0700, files 0600
- * from the moment they exist, written whole or not at all through a temporary file beside the target.
+ * The proxy's own files in {@code <config dir>/kimi-rotator/} (contract section 1; the folder, 0700, is
+ * {@code ConfigPaths.ownDir()}): 0600 from the moment they exist, written whole or not at all through a
+ * temporary file beside the target.
  */
 final class PrivateFiles {
 
     private PrivateFiles() {
     }
 
-    /** {@code <config dir>/kimi-rotator/}, where the config dir is the folder holding {@code accountsFile}. */
-    static Path ownDir(Path accountsFile) {
-        return accountsFile.toAbsolutePath().normalize().getParent().resolve(ConfigPaths.OWN_DIR_NAME);
-    }
-
     /**
-     * Writes {@code content} to {@code target}, creating its folder (0700) if needed.
+     * Writes {@code content} to {@code target}.
      *
      * @param replace whether an existing {@code target} is replaced; when false and it exists, nothing is
      *     written and the result is false
      * @throws KimiException {@code IO_ERROR} naming the file when it cannot be written
      */
     static boolean write(Path target, byte[] content, boolean replace) {
-        try {
-            createDirectories(target.getParent());
-        } catch (IOException e) {
-            throw new KimiException(ErrorCode.IO_ERROR, "cannot create " + target.getParent() + ": " + e.getMessage(),
-                    e);
-        }
-        return writeInto(target, content, replace);
-    }
-
-    private static boolean writeInto(Path target, byte[] content, boolean replace) {
         Path tmp = null;
         try {
             tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp", ownerOnly(target));
@@ -71,29 +56,13 @@ final class PrivateFiles {
         }
     }
 
-    private static void createDirectories(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            return;
-        }
-        if (isPosix(dir)) {
-            Files.createDirectories(dir,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } else {
-            Files.createDirectories(dir);
-        }
-    }
-
     private static FileAttribute<?>[] ownerOnly(Path target) {
-        if (!isPosix(target)) {
+        if (!target.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             return new FileAttribute<?>[0];
         }
         return new FileAttribute<?>[] {
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
         };
-    }
-
-    private static boolean isPosix(Path path) {
-        return path.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 
     private static void deleteQuietly(Path tmp) {

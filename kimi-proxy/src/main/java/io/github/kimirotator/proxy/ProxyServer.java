@@ -185,6 +185,7 @@ public final class ProxyServer implements AutoCloseable {
         return parking.size();
     }
 
+    /** The pool reports events through this, since the sync that writes them is made after the pool. */
     private void stateChanged() {
         sync.changed();
     }

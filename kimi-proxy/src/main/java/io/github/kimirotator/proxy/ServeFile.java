@@ -41,30 +41,30 @@ public final class ServeFile implements AutoCloseable {
         this.info = info;
     }
 
-    /** The file that goes with the accounts file {@code accountsFile}. */
-    public static Path path(Path accountsFile) {
-        return PrivateFiles.ownDir(accountsFile).resolve(FILE_NAME);
+    /** The file in {@code ownDir} ({@code ConfigPaths.ownDir()}). */
+    public static Path path(Path ownDir) {
+        return ownDir.resolve(FILE_NAME);
     }
 
     /**
-     * Writes the file for a proxy of {@code accountsFile} now listening at {@code info.url()}.
+     * Writes the file for a proxy now listening at {@code info.url()}.
      *
      * @throws KimiException {@code IO_ERROR} when it cannot be written
      */
-    public static ServeFile write(Path accountsFile, Info info) {
-        Path path = path(accountsFile);
+    public static ServeFile write(Path ownDir, Info info) {
+        Path path = path(ownDir);
         PrivateFiles.write(path, toJson(info), true);
         return new ServeFile(path, info);
     }
 
     /**
-     * What the file that goes with {@code accountsFile} says; empty when there is none.
+     * What the file in {@code ownDir} says; empty when there is none.
      *
      * @throws KimiException {@code CORRUPT_FILE} when it cannot be understood, {@code IO_ERROR} when it cannot
      *     be read
      */
-    public static Optional<Info> read(Path accountsFile) {
-        return readAt(path(accountsFile));
+    public static Optional<Info> read(Path ownDir) {
+        return readAt(path(ownDir));
     }
 
     private static Optional<Info> readAt(Path path) {

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.storage.ConfigPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,22 +18,24 @@ class TestLocalToken {
     @TempDir
     Path configDir;
 
-    private Path accounts() {
-        return configDir.resolve("kimi-accounts.json");
+    private Path ownDir;
+
+    /** What {@code ConfigPaths.ownDir()} gives for an accounts file in {@code configDir}, created 0700. */
+    @BeforeEach
+    void createOwnDir() {
+        ownDir = new ConfigPaths(configDir.resolve("kimi-accounts.json").toString(), Map.of(), configDir).ownDir();
     }
 
     @Test
-    void firstUseMakesA256BitTokenInAPrivateFileBesideTheAccountsFileAndLaterUsesReadIt() throws Exception {
-        String token = LocalToken.loadOrCreate(accounts());
+    void firstUseMakesA256BitTokenInAPrivateFileInTheOwnDirAndLaterUsesReadIt() throws Exception {
+        String token = LocalToken.loadOrCreate(ownDir);
 
         assertThat(token).matches("[0-9a-f]{64}");
-        Path file = LocalToken.path(accounts());
+        Path file = LocalToken.path(ownDir);
         assertThat(file).isEqualTo(configDir.resolve("kimi-rotator").resolve("token"));
         assertThat(Files.readString(file)).isEqualTo(token + "\n");
         assertThat(Files.getPosixFilePermissions(file)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        assertThat(Files.getPosixFilePermissions(file.getParent()))
-                .isEqualTo(PosixFilePermissions.fromString("rwx------"));
-        assertThat(LocalToken.loadOrCreate(accounts())).isEqualTo(token);
+        assertThat(LocalToken.loadOrCreate(ownDir)).isEqualTo(token);
         assertThat(file.getParent()).isDirectoryNotContaining(p -> p.getFileName().toString().endsWith(".tmp"));
     }
 
@@ -41,21 +46,19 @@ class TestLocalToken {
 
     @Test
     void aTokenWrittenByTheUserIsKept() throws Exception {
-        Files.createDirectories(LocalToken.path(accounts()).getParent());
-        Files.writeString(LocalToken.path(accounts()), "my-own-token\n");
+        Files.writeString(LocalToken.path(ownDir), "my-own-token\n");
 
-        assertThat(LocalToken.loadOrCreate(accounts())).isEqualTo("my-own-token");
+        assertThat(LocalToken.loadOrCreate(ownDir)).isEqualTo("my-own-token");
     }
 
     @Test
     void anEmptyTokenFileIsAnErrorNamingIt() throws Exception {
-        Files.createDirectories(LocalToken.path(accounts()).getParent());
-        Files.writeString(LocalToken.path(accounts()), "\n");
+        Files.writeString(LocalToken.path(ownDir), "\n");
 
-        assertThatThrownBy(() -> LocalToken.loadOrCreate(accounts()))
+        assertThatThrownBy(() -> LocalToken.loadOrCreate(ownDir))
                 .isInstanceOfSatisfying(KimiException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_FILE);
-                    assertThat(e.getMessage()).contains(LocalToken.path(accounts()).toString());
+                    assertThat(e.getMessage()).contains(LocalToken.path(ownDir).toString());
                 });
     }
 }

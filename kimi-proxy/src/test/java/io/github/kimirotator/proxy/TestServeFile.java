@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.storage.ConfigPaths;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,44 +23,47 @@ class TestServeFile {
     @TempDir
     Path configDir;
 
-    private Path accounts() {
-        return configDir.resolve("kimi-accounts.json");
+    private Path ownDir;
+
+    /** What {@code ConfigPaths.ownDir()} gives for an accounts file in {@code configDir}, created 0700. */
+    @BeforeEach
+    void createOwnDir() {
+        ownDir = new ConfigPaths(configDir.resolve("kimi-accounts.json").toString(), Map.of(), configDir).ownDir();
     }
 
     @Test
     void writtenPrivateReadBackAndRemovedOnClose() throws Exception {
-        try (ServeFile file = ServeFile.write(accounts(), INFO)) {
+        try (ServeFile file = ServeFile.write(ownDir, INFO)) {
             assertThat(file.path()).isEqualTo(configDir.resolve("kimi-rotator").resolve("serve.json"));
-            assertThat(ServeFile.read(accounts())).contains(INFO);
+            assertThat(ServeFile.read(ownDir)).contains(INFO);
             assertThat(Files.getPosixFilePermissions(file.path()))
                     .isEqualTo(PosixFilePermissions.fromString("rw-------"));
             assertThat(Files.readString(file.path())).contains("\"url\"").contains("\"pid\"").contains("\"startedAt\"");
         }
 
-        assertThat(ServeFile.read(accounts())).isEmpty();
-        assertThat(Files.exists(ServeFile.path(accounts()))).isFalse();
+        assertThat(ServeFile.read(ownDir)).isEmpty();
+        assertThat(Files.exists(ServeFile.path(ownDir))).isFalse();
     }
 
     @Test
     void closeLeavesTheFileOfAProxyThatReplacedThisOne() {
-        ServeFile first = ServeFile.write(accounts(), INFO);
+        ServeFile first = ServeFile.write(ownDir, INFO);
         ServeFile.Info second = new ServeFile.Info(URI.create("http://127.0.0.1:9999"), 4343, INFO.startedAt());
-        ServeFile.write(accounts(), second);
+        ServeFile.write(ownDir, second);
 
         first.close();
 
-        assertThat(ServeFile.read(accounts())).contains(second);
+        assertThat(ServeFile.read(ownDir)).contains(second);
     }
 
     @Test
     void aBrokenFileIsAnErrorNamingIt() throws Exception {
-        Files.createDirectories(ServeFile.path(accounts()).getParent());
-        Files.writeString(ServeFile.path(accounts()), "{not json");
+        Files.writeString(ServeFile.path(ownDir), "{not json");
 
-        assertThatThrownBy(() -> ServeFile.read(accounts()))
+        assertThatThrownBy(() -> ServeFile.read(ownDir))
                 .isInstanceOfSatisfying(KimiException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_FILE);
-                    assertThat(e.getMessage()).contains(ServeFile.path(accounts()).toString());
+                    assertThat(e.getMessage()).contains(ServeFile.path(ownDir).toString());
                 });
     }
 }
