@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
 
 /** The proxy's Prometheus metrics. Labels carry key ids, never keys. */
@@ -19,6 +21,10 @@ final class ProxyMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter failovers;
+    // Looking a meter up in the registry builds its id each time; these maps make a hit one hash lookup.
+    private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
+    private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
+    private final Map<Integer, Counter> answers = new ConcurrentHashMap<>();
 
     ProxyMetrics(KeyPool pool, HealthPolicy policy, IntSupplier waiting) {
         failovers = Counter.builder("kimi.failovers")
@@ -42,23 +48,23 @@ final class ProxyMetrics {
 
     /** One upstream attempt with the key {@code keyId} ended with {@code outcome}. */
     void attempt(String keyId, String outcome) {
-        Counter.builder("kimi.requests")
+        attempts.computeIfAbsent(keyId + ' ' + outcome, k -> Counter.builder("kimi.requests")
                 .description("Upstream attempts by key id and outcome")
                 .tag("key", keyId)
                 .tag("outcome", outcome)
-                .register(registry)
+                .register(registry))
                 .increment();
     }
 
     /** The upstream took {@code elapsed} to start answering a request sent with {@code keyId}. */
     void latency(String keyId, Duration elapsed) {
-        Timer.builder("kimi.upstream.latency")
+        latencies.computeIfAbsent(keyId, k -> Timer.builder("kimi.upstream.latency")
                 .description("Time until the upstream's response headers")
                 .tag("key", keyId)
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(5))
                 .maximumExpectedValue(Duration.ofMinutes(5))
-                .register(registry)
+                .register(registry))
                 .record(elapsed);
     }
 
@@ -68,10 +74,10 @@ final class ProxyMetrics {
 
     /** The proxy answered a client with {@code status}. */
     void answered(int status) {
-        Counter.builder("kimi.proxy.responses")
+        answers.computeIfAbsent(status, s -> Counter.builder("kimi.proxy.responses")
                 .description("Answers to clients by HTTP status")
                 .tag("status", Integer.toString(status))
-                .register(registry)
+                .register(registry))
                 .increment();
     }
 

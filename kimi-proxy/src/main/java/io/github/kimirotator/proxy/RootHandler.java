@@ -17,9 +17,10 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Routes every request: {@code HEAD /} (old Claude Code versions probe it), the proxy's own endpoints under
- * {@code /_kimi/}, and everything under {@code /v1/} to the upstream.
+ * {@code /_kimi/}, and everything under {@code /v1/} to the upstream. Nothing here blocks (bodies are read and
+ * sent asynchronously, the file is never touched), so Jetty may run it without handing it to another thread.
  */
-final class RootHandler extends Handler.Abstract {
+final class RootHandler extends Handler.Abstract.NonBlocking {
     static final String HEALTH = "/_kimi/health";
     static final String STATUS = "/_kimi/status";
     static final String METRICS = "/_kimi/metrics";
