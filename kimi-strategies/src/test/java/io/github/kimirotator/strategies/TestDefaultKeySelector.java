@@ -27,6 +27,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -272,7 +273,7 @@ class TestDefaultKeySelector {
                 }));
             }
             for (Future<?> f : done) {
-                f.get();
+                f.get(2, TimeUnit.MINUTES);
             }
         } finally {
             pool.shutdownNow();
