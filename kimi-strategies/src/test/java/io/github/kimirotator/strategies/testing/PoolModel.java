@@ -157,7 +157,8 @@ public final class PoolModel {
         SelectionOracle.verify(state, clock.instant(), excluded, session, counts, selection, call);
         call.ifPresent(c -> check.verify(c.request(), c.answer()));
         if (selection instanceof Selection.NoneEligible none) {
-            situations.add(none.soonestFree().isPresent() ? "none eligible, one frees up" : "none eligible, none frees up");
+            situations.add(none.soonestFree().isPresent() ? "none eligible, one frees up"
+                    : "none eligible, none frees up");
         } else if (!call.get().request().candidates().get(0).eligible()) {
             situations.add("low-health only");
         } else if (call.get().request().candidates().size() > 1) {
