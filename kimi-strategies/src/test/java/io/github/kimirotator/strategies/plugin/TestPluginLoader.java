@@ -200,6 +200,15 @@ class TestPluginLoader {
         assertThat(result.strategies()).extracting(DiscoveredStrategy::name).containsExactly("a");
     }
 
+    @Test
+    void aDirectoryGivenTwiceIsReadOnce() {
+        goodJar(plugins, "a.jar", "com.example.a", "a");
+
+        PluginLoader.Result result = new PluginLoader().load(List.of(plugins, plugins.resolve("x/..")));
+
+        assertThat(result.strategies()).extracting(DiscoveredStrategy::name).containsExactly("a");
+    }
+
     private static String warningFor(PluginLoader.Result result, Path jar) {
         return result.warnings().stream().filter(w -> w.startsWith("plugin " + jar + " ")).findFirst()
                 .orElseThrow(() -> new AssertionError("no warning names " + jar + ": " + result.warnings()));
