@@ -51,4 +51,18 @@ public final class Arguments {
         }
         throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid " + what + " '" + text + "': expected true or false");
     }
+
+    /** An absolute http or https URL. */
+    public static java.net.URI uri(String what, String text) {
+        try {
+            java.net.URI uri = new java.net.URI(text.strip());
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+                return uri;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // reported below, with the value
+        }
+        throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid " + what + " '" + text + "': expected an http:// or https:// URL");
+    }
 }

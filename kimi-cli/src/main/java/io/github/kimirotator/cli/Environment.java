@@ -1,7 +1,10 @@
 package io.github.kimirotator.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
@@ -13,6 +16,7 @@ import java.util.Optional;
  *
  * @param terminal whether stdout is an interactive terminal (colour is used only then)
  * @param distHome the unpacked distribution's folder (for {@code <dist>/plugins}), if known
+ * @param console asks for a password without echo; empty when there is no console
  */
 public record Environment(
         Map<String, String> variables,
@@ -22,19 +26,32 @@ public record Environment(
         PrintStream err,
         Clock clock,
         boolean terminal,
-        Optional<Path> distHome) {
+        Optional<Path> distHome,
+        Optional<PasswordPrompt> console) {
 
     public Environment {
         variables = Map.copyOf(variables);
         distHome = distHome == null ? Optional.empty() : distHome;
+        console = console == null ? Optional.empty() : console;
+    }
+
+    /** Asks for a secret without echo. */
+    @FunctionalInterface
+    public interface PasswordPrompt {
+        char[] ask(String prompt);
     }
 
     /** The real process environment. */
     public static Environment system() {
         String dist = System.getProperty("kimi.home");
-        return new Environment(System.getenv(), Path.of(System.getProperty("user.home")), System.in, System.out,
-                System.err, Clock.systemDefaultZone(), System.console() != null,
-                dist == null || dist.isBlank() ? Optional.empty() : Optional.of(Path.of(dist)));
+        // Always UTF-8: the list view's symbols must survive a C/POSIX locale, where Java would print '?'.
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        return new Environment(System.getenv(), Path.of(System.getProperty("user.home")), System.in, out,
+                err, Clock.systemDefaultZone(), System.console() != null,
+                dist == null || dist.isBlank() ? Optional.empty() : Optional.of(Path.of(dist)),
+                System.console() == null ? Optional.empty()
+                        : Optional.of(prompt -> System.console().readPassword("%s", prompt)));
     }
 
     public Optional<String> variable(String name) {

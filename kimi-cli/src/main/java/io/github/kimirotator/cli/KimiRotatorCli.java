@@ -4,6 +4,10 @@ import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.commands.AddKeyCommand;
 import io.github.kimirotator.cli.commands.ClearLimitsCommand;
+import io.github.kimirotator.cli.commands.ConfigCommand;
+import io.github.kimirotator.cli.commands.ServeCommand;
+import io.github.kimirotator.cli.commands.ExportKeysCommand;
+import io.github.kimirotator.cli.commands.ImportKeysCommand;
 import io.github.kimirotator.cli.commands.ListKeysCommand;
 import io.github.kimirotator.cli.commands.RefreshHealthCommand;
 import io.github.kimirotator.cli.commands.RemoveKeyCommand;
@@ -40,6 +44,10 @@ import picocli.CommandLine.Mixin;
             SetAutoRefreshCommand.class,
             SetCooldownCommand.class,
             ClearLimitsCommand.class,
+            ExportKeysCommand.class,
+            ImportKeysCommand.class,
+            ServeCommand.class,
+            ConfigCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class KimiRotatorCli implements Callable<Integer> {

@@ -58,7 +58,7 @@ final class CliRunner {
         Environment environment = new Environment(variables, home,
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                clock, false, Optional.empty());
+                clock, false, Optional.empty(), Optional.empty());
         int code = KimiRotatorCli.run(args, environment);
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

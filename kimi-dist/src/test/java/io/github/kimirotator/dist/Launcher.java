@@ -24,6 +24,8 @@ final class Launcher {
         env.put("HOME", home.toString());
         env.put("PATH", System.getenv("PATH"));
         env.put("JAVA_HOME", System.getProperty("java.home"));
+        // Java takes user.home from the password database, not from HOME: point it at the temp home too.
+        env.put("KIMI_ROTATOR_OPTS", "-Duser.home=" + home);
     }
 
     static Path bin(String name) {

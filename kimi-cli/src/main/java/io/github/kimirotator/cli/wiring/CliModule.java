@@ -28,6 +28,7 @@ public final class CliModule extends AbstractModule {
     @Provides
     @Singleton
     ConfigPaths configPaths() {
-        return new ConfigPaths(options.config(), environment.variables(), environment.home());
+        return new ConfigPaths(options.config() == null ? null : options.config().toString(), environment.variables(),
+                environment.home());
     }
 }

@@ -50,8 +50,7 @@ public final class HealthPolicy {
         long nowMillis = now.toEpochMilli();
         Account.Builder b = account.toBuilder()
                 .totalRequests(account.totalRequests() + 1)
-                .lastUsed(Math.max(account.lastUsed(), nowMillis))
-                .dailyRequests(countToday(account.dailyRequests(), now));
+                .lastUsed(Math.max(account.lastUsed(), nowMillis));
         if (event instanceof HealthEvent.Success success) {
             List<Long> times = new ArrayList<>(account.responseTimes());
             times.add(success.responseTimeMillis());
@@ -63,6 +62,7 @@ public final class HealthPolicy {
                     .consecutiveFailures(0)
                     .consecutiveBillingLimitHits(0)
                     .responseTimes(times)
+                    .dailyRequests(countToday(account.dailyRequests(), now))
                     .build();
         }
         b.consecutiveFailures(account.consecutiveFailures() + 1).lastPenaltyAt(nowMillis);
@@ -78,14 +78,14 @@ public final class HealthPolicy {
             long until = Math.max(nextLocalMidnight(now).toEpochMilli(), now.plus(MIN_BILLING_LIMIT).toEpochMilli());
             return b.healthScore(clamp(account.healthScore() - BILLING_PENALTY))
                     .billingLimitResetTime(Math.max(account.billingLimitResetTime(), until))
-                    .limitReason("billing limit")
+                    .limitReason(reason(account, until, "billing limit"))
                     .build();
         }
         if (event instanceof HealthEvent.MembershipRefused) {
             long until = now.plus(MEMBERSHIP_LIMIT).toEpochMilli();
             return b.healthScore(clamp(account.healthScore() - MEMBERSHIP_PENALTY))
                     .billingLimitResetTime(Math.max(account.billingLimitResetTime(), until))
-                    .limitReason("membership not verified")
+                    .limitReason(reason(account, until, "membership not verified"))
                     .build();
         }
         if (event instanceof HealthEvent.KeyRejected rejected) {
@@ -101,11 +101,32 @@ public final class HealthPolicy {
     }
 
     private static Account rateLimit(Account.Builder b, Account account, Duration retryAfter, long nowMillis) {
-        long until = nowMillis + Math.max(0, retryAfter.toMillis());
+        long until = plusSaturated(nowMillis, retryAfter);
         return b.healthScore(clamp(account.healthScore() - RATE_LIMIT_PENALTY))
                 .rateLimitResetTime(Math.max(account.rateLimitResetTime(), until))
-                .limitReason("rate limited")
+                .limitReason(reason(account, until, "rate limited"))
                 .build();
+    }
+
+    /** {@code nowMillis} plus {@code d}, never before now; saturates so that an absurd Retry-After cannot overflow. */
+    private static long plusSaturated(long nowMillis, Duration d) {
+        if (d.isNegative()) {
+            return nowMillis;
+        }
+        try {
+            return Math.addExact(nowMillis, d.toMillis());
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * The reason shown for a key that gets a new limit ending at {@code until}: the old reason stays while the
+     * key is disabled or an existing longer limit still decides when it frees up.
+     */
+    private static String reason(Account account, long until, String newReason) {
+        boolean oldDecides = account.disabled() || account.limitedUntil() > until;
+        return oldDecides && account.limitReason() != null ? account.limitReason() : newReason;
     }
 
     /**

@@ -1,0 +1,85 @@
+package io.github.kimirotator.cli.commands;
+
+import io.github.kimirotator.api.ErrorCode;
+import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.cli.Arguments;
+import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.Json;
+import io.github.kimirotator.proxy.LocalToken;
+import io.github.kimirotator.proxy.ServeFile;
+import io.github.kimirotator.storage.ConfigPaths;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "config", description = "Print the settings that point a client at the running proxy.")
+public final class ConfigCommand extends CliCommand {
+
+    @Parameters(paramLabel = "opencode|claude-code", description = "The client to configure.")
+    String client;
+
+    @Option(names = "--url", paramLabel = "URL", description = "The proxy's URL (default: the running proxy's, from serve.json).")
+    String url;
+
+    @Override
+    protected int run() {
+        if (!"opencode".equals(client) && !"claude-code".equals(client)) {
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "unknown client '" + client + "'; valid: opencode, claude-code");
+        }
+        ConfigPaths paths = context().get(ConfigPaths.class);
+        Path ownDir = paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME);
+        URI proxy = url != null ? Arguments.uri("url", url) : runningProxy(ownDir);
+        String base = proxy.toString().replaceAll("/+$", "");
+        String token = readToken(ownDir);
+        if ("claude-code".equals(client)) {
+            context().out().println("# Claude Code: run these in your shell (or put them in ~/.claude/settings.json \"env\")");
+            context().out().println("export ANTHROPIC_BASE_URL=" + base);
+            context().out().println("export ANTHROPIC_API_KEY=" + token);
+            return 0;
+        }
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("name", "Kimi K2.5 (via kimi-rotator)");
+        model.put("limit", Map.of("context", 262144, "output", 32768));
+        Map<String, Object> options = new LinkedHashMap<>();
+        options.put("baseURL", base + "/v1");
+        options.put("apiKey", token);
+        Map<String, Object> anthropic = new LinkedHashMap<>();
+        anthropic.put("options", options);
+        anthropic.put("models", Map.of("kimi-for-coding", model));
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("$schema", "https://opencode.ai/config.json");
+        doc.put("provider", Map.of("anthropic", anthropic));
+        doc.put("model", "anthropic/kimi-for-coding");
+        context().out().println("// OpenCode: merge into ~/.config/opencode/opencode.json");
+        context().out().println(Json.write(doc));
+        return 0;
+    }
+
+    private static URI runningProxy(Path ownDir) {
+        ServeFile.Info info = ServeFile.read(ownDir).orElseThrow(() -> new KimiException(ErrorCode.NO_RUNNING_PROXY,
+                "no running proxy found (" + ServeFile.path(ownDir) + " is missing); start one with 'kimi-rotator serve' or pass --url"));
+        if (ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) {
+            return info.url();
+        }
+        throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "no running proxy found (process " + info.pid()
+                + " from " + ServeFile.path(ownDir) + " has ended); start one with 'kimi-rotator serve' or pass --url");
+    }
+
+    private static String readToken(Path ownDir) {
+        Path tokenFile = LocalToken.path(ownDir);
+        if (!Files.exists(tokenFile)) {
+            return "any-value-the-proxy-runs-with-no-auth";
+        }
+        try {
+            return Files.readString(tokenFile).strip();
+        } catch (IOException e) {
+            throw new KimiException(ErrorCode.IO_ERROR, "cannot read " + tokenFile + ": " + e.getMessage(), e);
+        }
+    }
+}

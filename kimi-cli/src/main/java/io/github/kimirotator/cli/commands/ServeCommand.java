@@ -1,0 +1,105 @@
+package io.github.kimirotator.cli.commands;
+
+import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.cli.Arguments;
+import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.proxy.LocalToken;
+import io.github.kimirotator.proxy.ProxyConfig;
+import io.github.kimirotator.proxy.ProxyServer;
+import io.github.kimirotator.proxy.ServeFile;
+import io.github.kimirotator.storage.AccountsStore;
+import io.github.kimirotator.storage.ConfigPaths;
+import io.github.kimirotator.strategies.KeySelector;
+import io.github.kimirotator.strategies.health.HealthPolicy;
+import io.github.kimirotator.strategies.health.KeyStatus;
+import java.io.PrintStream;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", description = "Run the local Anthropic-compatible proxy that rotates the keys.")
+public final class ServeCommand extends CliCommand {
+    static final String UPSTREAM_VARIABLE = "KIMI_ROTATOR_UPSTREAM";
+
+    @Option(names = "--host", paramLabel = "H", description = "Address to listen on (default: 127.0.0.1).")
+    String host = ProxyConfig.DEFAULT_HOST;
+
+    @Option(names = "--port", paramLabel = "P", description = "Port (default: 8787; 0 picks a free one).")
+    String port = Integer.toString(ProxyConfig.DEFAULT_PORT);
+
+    @Option(names = "--upstream", paramLabel = "URL", description = "Upstream API (default: $KIMI_ROTATOR_UPSTREAM, else https://api.kimi.com/coding).")
+    String upstream;
+
+    @Option(names = "--no-auth", description = "Accept requests without the local token (loopback only).")
+    boolean noAuth;
+
+    @Option(names = "--max-wait", paramLabel = "S", description = "Wait up to S seconds for a limited key instead of answering 429 (default: 0).")
+    String maxWait = "0";
+
+    @Option(names = "--failover-timeout", paramLabel = "S", description = "Deadline for trying keys, in seconds (default: 120).")
+    String failoverTimeout = "120";
+
+    @Option(names = "--idle-timeout", paramLabel = "S", description = "End a stream after S seconds without data (default: 300).")
+    String idleTimeout = "300";
+
+    @Option(names = "--max-body-mib", paramLabel = "N", description = "Largest request body in MiB (default: 32).")
+    String maxBodyMib = "32";
+
+    @Option(names = "--max-in-flight-per-key", paramLabel = "N", description = "Most concurrent requests per key (default: 0, no cap).")
+    String maxInFlightPerKey = "0";
+
+    @Override
+    protected int run() throws InterruptedException {
+        ConfigPaths paths = context().get(ConfigPaths.class);
+        String upstreamUrl = upstream != null ? upstream
+                : context().environment().variable(UPSTREAM_VARIABLE).orElse(ProxyConfig.DEFAULT_UPSTREAM.toString());
+        ProxyConfig config = ProxyConfig.defaults(null)
+                .withHost(host)
+                .withPort(Arguments.integer("port", port, 0, 65535))
+                .withUpstream(Arguments.uri("upstream", upstreamUrl))
+                .withMaxWait(Duration.ofSeconds(Arguments.integer("max wait", maxWait, 0, 86_400)))
+                .withFailoverTimeout(Duration.ofSeconds(Arguments.integer("failover timeout", failoverTimeout, 1, 86_400)))
+                .withIdleTimeout(Duration.ofSeconds(Arguments.integer("idle timeout", idleTimeout, 1, 86_400)))
+                .withMaxBodyBytes(Arguments.integer("max body size in MiB", maxBodyMib, 1, 2047) * 1024L * 1024L)
+                .withMaxInFlightPerKey(Arguments.integer("max in-flight per key", maxInFlightPerKey, 0, 1_000_000));
+        if (!noAuth) {
+            config = config.withToken(LocalToken.loadOrCreate(paths.ownDir()));
+        }
+        AccountsStore store = context().get(AccountsStore.class);
+        HealthPolicy policy = context().get(HealthPolicy.class);
+        ProxyServer server = new ProxyServer(config, store, context().get(KeySelector.class), policy);
+        server.start();
+        URI url = server.uri();
+        ServeFile serveFile = ServeFile.write(paths.ownDir(),
+                new ServeFile.Info(url, ProcessHandle.current().pid(), context().get(Clock.class).instant()));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            serveFile.close();
+            stopped.countDown();
+        }, "kimi-rotator-shutdown"));
+        printBanner(url, config, store.read(), policy);
+        stopped.await();
+        return 0;
+    }
+
+    private void printBanner(URI url, ProxyConfig config, AccountsState state, HealthPolicy policy) {
+        PrintStream out = context().out();
+        long usable = state.accounts().stream().filter(a -> policy.status(a) != KeyStatus.DISABLED
+                && policy.status(a) != KeyStatus.LIMITED).count();
+        out.println("Listening on " + url + " (upstream " + config.upstream() + ")");
+        out.println("Strategy: " + state.effectiveStrategy() + "; usable keys: " + usable + " of " + state.accounts().size());
+        if (state.accounts().isEmpty()) {
+            out.println("No keys yet: add one with 'kimi-rotator add-key sk-kimi-... \"My Account\"' (picked up while running).");
+        } else if (usable == 0) {
+            out.println("No key can serve now: see 'kimi-rotator list-keys', or 'kimi-rotator clear-limits all'.");
+        }
+        out.println(noAuth ? "Auth: off (--no-auth)" : "Auth: local token in " + LocalToken.path(
+                context().get(ConfigPaths.class).ownDir()));
+        out.println("Client settings: 'kimi-rotator config claude-code' or 'kimi-rotator config opencode'. Stop with Ctrl-C.");
+        out.flush();
+    }
+}

@@ -1,0 +1,349 @@
+package io.github.kimirotator.proxy;
+
+import io.github.kimirotator.api.HealthEvent;
+import io.github.kimirotator.strategies.health.ResponseClassifier;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client request on its way through the keys (contract section 3). Until the first byte goes to the
+ * client, an answer that is about the key (429, billing, membership, 401/403, 5xx, timeout, connection error)
+ * is recorded for that key and the request goes to the next key the strategy picks, each key at most once,
+ * within the failover deadline. The first other answer is the client's: a success streams through, a client
+ * error is returned as it is.
+ */
+final class Exchange {
+    private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+    /** nginx's code for a client that went away; only ever logged, never sent. */
+    private static final int CLIENT_CLOSED = 499;
+
+    private final Forwarder f;
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final URI target;
+    private final byte[] body;
+    private final Optional<String> sessionId;
+    private final long arrivalNanos;
+    private final Instant waitUntil;
+    private final Set<String> tried = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private volatile long failoverDeadlineNanos;
+    private volatile long parkedAtNanos;
+    private volatile boolean parkedForTime;
+    private volatile int attempts;
+    private volatile long upstreamNanos;
+    private volatile String keyId = "-";
+    private volatile BufferedAnswer lastAnswer;
+    private volatile String lastFailure;
+    private volatile boolean lastTimedOut;
+    private volatile Attempt current;
+    private volatile boolean clientGone;
+    private volatile int status;
+
+    /** An upstream answer held whole: an error body, small enough to keep for the client. */
+    record BufferedAnswer(int status, HttpFields headers, byte[] body) {
+    }
+
+    Exchange(Forwarder forwarder, Request request, Response response, Callback callback, URI target, byte[] body,
+            long arrivalNanos) {
+        this.f = forwarder;
+        this.request = request;
+        this.response = response;
+        this.callback = callback;
+        this.target = target;
+        this.body = body;
+        this.sessionId = SessionIds.of(request.getHeaders(), body);
+        this.arrivalNanos = arrivalNanos;
+        this.waitUntil = forwarder.clock.instant().plus(forwarder.config.maxWait());
+        this.failoverDeadlineNanos = arrivalNanos + forwarder.config.failoverTimeout().toNanos();
+    }
+
+    /** Picks a key and sends, or answers when no key can serve. */
+    void next() {
+        if (finished.get()) {
+            return;
+        }
+        if (clientGone) {
+            abandon();
+            return;
+        }
+        if (System.nanoTime() - failoverDeadlineNanos >= 0) {
+            if (tried.isEmpty()) {
+                atCapTooLong();
+            } else {
+                ranOut();
+            }
+            return;
+        }
+        KeyPool.Choice choice;
+        try {
+            choice = f.pool.choose(tried, sessionId);
+        } catch (RuntimeException e) {
+            LOG.error("choosing a key failed", e);
+            answerError(500, ErrorAnswers.API, "the proxy could not choose a key; its log has the details", null);
+            return;
+        }
+        if (choice instanceof KeyPool.Lease lease) {
+            attempt(lease);
+        } else {
+            noKey((KeyPool.NoKey) choice);
+        }
+    }
+
+    /** Back from {@link Parking}: time spent waiting for a limited key does not count against failover. */
+    void resume() {
+        if (parkedForTime) {
+            failoverDeadlineNanos += System.nanoTime() - parkedAtNanos;
+        }
+        next();
+    }
+
+    /** The client connection failed: stop, without holding it against any key. */
+    void clientFailed(Throwable failure) {
+        clientGone = true;
+        if (f.parking.remove(this)) {
+            abandon();
+            return;
+        }
+        Attempt attempt = current;
+        if (attempt != null) {
+            attempt.abort(failure);
+        }
+    }
+
+    /** The proxy is stopping while this request waits for a key. */
+    void shutDown() {
+        answerError(503, ErrorAnswers.API, "the proxy is shutting down", null);
+    }
+
+    // --- what an Attempt reports ---
+
+    /** A success is the client's: its status and headers go out now, its body follows as it comes. */
+    void streamStarted(Attempt attempt, org.eclipse.jetty.client.Response upstream, long elapsedNanos) {
+        upstreamNanos += elapsedNanos;
+        Duration elapsed = Duration.ofNanos(elapsedNanos);
+        f.pool.record(attempt.lease().key(), new HealthEvent.Success(elapsed.toMillis()));
+        f.metrics.attempt(attempt.lease().keyId(), "success");
+        f.metrics.latency(attempt.lease().keyId(), elapsed);
+        status = upstream.getStatus();
+        response.setStatus(status);
+        Headers.copyToClient(upstream.getHeaders(), response.getHeaders(), true);
+    }
+
+    /**
+     * Passes one chunk on; the upstream is asked for more only once the client has taken it, so a slow client
+     * slows the upstream instead of filling memory.
+     */
+    void streamChunk(Attempt attempt, org.eclipse.jetty.client.Response upstream, Content.Chunk chunk,
+            Runnable demander) {
+        chunk.retain();
+        response.write(false, chunk.getByteBuffer(), new Callback() {
+            @Override
+            public void succeeded() {
+                chunk.release();
+                demander.run();
+            }
+
+            @Override
+            public void failed(Throwable x) {
+                chunk.release();
+                clientGone = true;
+                upstream.abort(x);
+            }
+
+            @Override
+            public InvocationType getInvocationType() {
+                return InvocationType.NON_BLOCKING;
+            }
+        });
+    }
+
+    void streamEnded() {
+        response.write(true, BufferUtil.EMPTY_BUFFER, Callback.from(() -> succeed(status), this::fail));
+    }
+
+    /** The stream broke after the client got its first byte: all that is left is to break it for the client. */
+    void streamFailed(Throwable failure) {
+        fail(failure);
+    }
+
+    /** The upstream answered with an error, held whole in {@code answer}. */
+    void answered(Attempt attempt, BufferedAnswer answer, long elapsedNanos) {
+        upstreamNanos += elapsedNanos;
+        String keyId = attempt.lease().keyId();
+        f.metrics.latency(keyId, Duration.ofNanos(elapsedNanos));
+        Optional<HealthEvent> event = ResponseClassifier.classify(answer.status(),
+                ErrorBodies.text(answer.body(), answer.headers().get(HttpHeader.CONTENT_ENCODING)),
+                answer.headers().get(HttpHeader.RETRY_AFTER), f.clock.instant());
+        if (event.isEmpty()) {
+            f.metrics.attempt(keyId, ProxyMetrics.CLIENT_ERROR);
+            sendBuffered(answer);
+            return;
+        }
+        f.pool.record(attempt.lease().key(), event.get());
+        f.metrics.attempt(keyId, ProxyMetrics.outcome(event.get()));
+        tried.add(attempt.lease().key());
+        lastAnswer = answer;
+        next();
+    }
+
+    /** The attempt ended without an answer: a connection error, a malformed answer or a timeout. */
+    void noAnswer(Attempt attempt, String reason, boolean timedOut, long elapsedNanos) {
+        upstreamNanos += elapsedNanos;
+        if (clientGone) {
+            abandon();
+            return;
+        }
+        f.pool.record(attempt.lease().key(), new HealthEvent.Failure(reason));
+        f.metrics.attempt(attempt.lease().keyId(), "failure");
+        tried.add(attempt.lease().key());
+        lastFailure = reason;
+        lastTimedOut = timedOut;
+        next();
+    }
+
+    // --- internals ---
+
+    private void attempt(KeyPool.Lease lease) {
+        attempts++;
+        keyId = lease.keyId();
+        if (attempts > 1) {
+            f.metrics.failover();
+        }
+        long remaining = failoverDeadlineNanos - System.nanoTime();
+        long perAttempt = f.config.attemptTimeout().toNanos();
+        long timeout = perAttempt > 0 ? Math.min(perAttempt, remaining) : remaining;
+        Attempt attempt = new Attempt(this, lease, f.newUpstreamRequest(request, target, body, lease.key()),
+                f.pool, f.timers);
+        current = attempt;
+        attempt.send(Math.max(timeout, TimeUnit.MILLISECONDS.toNanos(1)));
+    }
+
+    private void noKey(KeyPool.NoKey none) {
+        if (none.reason() == KeyPool.Reason.NO_KEYS) {
+            answerError(503, ErrorAnswers.API, "no API keys are configured: add one with `kimi-rotator add-key KEY`",
+                    null);
+            return;
+        }
+        if (none.reason() == KeyPool.Reason.AT_CAP) {
+            park(null);
+            return;
+        }
+        Optional<Instant> soonest = none.soonestFree();
+        if (soonest.isPresent() && !soonest.get().isAfter(waitUntil)) {
+            park(soonest.get());
+            return;
+        }
+        if (!tried.isEmpty()) {
+            ranOut();
+        } else if (none.reason() == KeyPool.Reason.ALL_LIMITED && soonest.isPresent()) {
+            long seconds = retryAfterSeconds(soonest.get());
+            answerError(429, ErrorAnswers.RATE_LIMIT, "every key is rate limited; the first one frees up in "
+                    + seconds + " s", seconds);
+        } else {
+            answerError(503, ErrorAnswers.API, "no key can be used: every key is disabled or limited; re-enable"
+                    + " them with `kimi-rotator clear-limits all` or add one with `kimi-rotator add-key KEY`", null);
+        }
+    }
+
+    private void park(Instant wakeAt) {
+        parkedAtNanos = System.nanoTime();
+        parkedForTime = wakeAt != null;
+        current = null;
+        if (wakeAt == null) {
+            f.parking.untilSlot(this);
+        } else {
+            f.parking.untilTime(this, wakeAt);
+        }
+        if (clientGone && f.parking.remove(this)) {
+            abandon();
+        }
+    }
+
+    /**
+     * Only waiting for a slot under the per-key cap can use up the failover time before any attempt: waits
+     * for a limited key do not count against it.
+     */
+    private void atCapTooLong() {
+        answerError(429, ErrorAnswers.RATE_LIMIT, "every usable key already carries "
+                + f.config.maxInFlightPerKey() + " requests", 1L);
+    }
+
+    /** Failover is over without a success: the last upstream answer, or what went wrong if there was none. */
+    private void ranOut() {
+        BufferedAnswer last = lastAnswer;
+        if (last != null) {
+            sendBuffered(last);
+        } else if (lastTimedOut) {
+            answerError(504, ErrorAnswers.API, "the upstream " + f.config.upstream().getHost()
+                    + " did not answer in time with any key", null);
+        } else {
+            answerError(502, ErrorAnswers.API, "the upstream " + f.config.upstream().getHost()
+                    + " could not be reached: " + lastFailure, null);
+        }
+    }
+
+    private long retryAfterSeconds(Instant soonest) {
+        long millis = Duration.between(f.clock.instant(), soonest).toMillis();
+        return Math.max(1, (millis + 999) / 1000);
+    }
+
+    private void sendBuffered(BufferedAnswer answer) {
+        status = answer.status();
+        response.setStatus(answer.status());
+        Headers.copyToClient(answer.headers(), response.getHeaders(), false);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.body().length);
+        response.write(true, ByteBuffer.wrap(answer.body()), Callback.from(() -> succeed(answer.status()), this::fail));
+    }
+
+    private void answerError(int code, String type, String message, Long retryAfterSeconds) {
+        status = code;
+        if (retryAfterSeconds != null) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, retryAfterSeconds);
+        }
+        ErrorAnswers.send(response, Callback.from(() -> succeed(code), this::fail), code, type, message);
+    }
+
+    private void abandon() {
+        status = CLIENT_CLOSED;
+        fail(new EofException("the client went away"));
+    }
+
+    private void succeed(int code) {
+        if (finished.compareAndSet(false, true)) {
+            log(code, "");
+            callback.succeeded();
+        }
+    }
+
+    private void fail(Throwable failure) {
+        if (finished.compareAndSet(false, true)) {
+            log(clientGone ? CLIENT_CLOSED : status, " aborted");
+            callback.failed(failure);
+        }
+    }
+
+    private void log(int code, String note) {
+        f.metrics.answered(code);
+        AccessLog.log(request.getMethod(), request.getHttpURI().getPath(), code, note, keyId, attempts,
+                upstreamNanos, arrivalNanos);
+    }
+}

@@ -1,0 +1,216 @@
+package io.github.kimirotator.proxy;
+
+import io.github.kimirotator.api.Account;
+import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.ApiKeys;
+import io.github.kimirotator.api.HealthEvent;
+import io.github.kimirotator.api.strategy.Selection;
+import io.github.kimirotator.strategies.KeySelector;
+import io.github.kimirotator.strategies.health.HealthPolicy;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The proxy's accounts state, in memory: what requests choose keys from and record outcomes into, without
+ * touching the file. Events not yet written are kept in order ({@link HealthJournal}) so that whatever the file
+ * holds when they are written or reloaded, they are applied on top of it exactly once.
+ */
+final class KeyPool {
+
+    /** The outcome of asking for a key. */
+    sealed interface Choice {
+    }
+
+    /** A key to use; {@link #release(Lease)} it when the upstream exchange is over. */
+    record Lease(String key, String keyId) implements Choice {
+    }
+
+    /** No key to use now, why, and when a limited key frees up (if one will by itself). */
+    record NoKey(Reason reason, Optional<Instant> soonestFree) implements Choice {
+    }
+
+    enum Reason {
+        /** The file holds no keys. */
+        NO_KEYS,
+        /** Every key is disabled, or limited with no end that frees one up. */
+        ALL_DISABLED,
+        /** Keys exist but every one is limited for now. */
+        ALL_LIMITED,
+        /** A usable key exists but each is at the per-key concurrency cap. */
+        AT_CAP,
+        /** Every key that could be chosen was already tried for this request. */
+        EXHAUSTED
+    }
+
+    private static final long RECOVERY_INTERVAL_MILLIS = 1000;
+
+    private final KeySelector selector;
+    private final HealthPolicy policy;
+    private final Clock clock;
+    private final int maxInFlightPerKey;
+    private final Runnable onEvent;
+    private final Runnable onRelease;
+    private final Map<String, String> ids = new ConcurrentHashMap<>();
+    private final Object lock = new Object();
+    private final List<HealthJournal.Entry> journal = new ArrayList<>();
+    private final Map<String, Integer> inFlight = new HashMap<>();
+    private volatile AccountsState state = AccountsState.empty();
+    private long recoveredAtMillis;
+
+    /**
+     * @param onEvent run after each recorded event (outside the lock), to schedule a write
+     * @param onRelease run after each released lease (outside the lock), to wake requests waiting for a slot
+     */
+    KeyPool(KeySelector selector, HealthPolicy policy, int maxInFlightPerKey, Runnable onEvent, Runnable onRelease) {
+        this.selector = selector;
+        this.policy = policy;
+        this.clock = policy.clock();
+        this.maxInFlightPerKey = maxInFlightPerKey;
+        this.onEvent = onEvent;
+        this.onRelease = onRelease;
+        this.recoveredAtMillis = clock.millis() - RECOVERY_INTERVAL_MILLIS;
+    }
+
+    /**
+     * Chooses a key for a request that already tried {@code triedKeys}, and counts it in flight.
+     */
+    Choice choose(Set<String> triedKeys, Optional<String> sessionId) {
+        synchronized (lock) {
+            recoverIfDue();
+            AccountsState current = state;
+            List<Account> accounts = current.accounts();
+            if (accounts.isEmpty()) {
+                return new NoKey(Reason.NO_KEYS, Optional.empty());
+            }
+            Set<Integer> excluded = new HashSet<>();
+            Set<Integer> capped = new HashSet<>();
+            for (int i = 0; i < accounts.size(); i++) {
+                Account a = accounts.get(i);
+                if (triedKeys.contains(a.key())) {
+                    excluded.add(i);
+                } else if (maxInFlightPerKey > 0 && inFlightLocked(idOf(a.key())) >= maxInFlightPerKey) {
+                    capped.add(i);
+                }
+            }
+            Set<Integer> notNow = new HashSet<>(excluded);
+            notNow.addAll(capped);
+            Selection selection = selector.select(current, notNow, sessionId, this::inFlightLocked);
+            if (selection instanceof Selection.Chosen chosen && chosen.index() >= 0
+                    && chosen.index() < accounts.size() && !notNow.contains(chosen.index())) {
+                String key = accounts.get(chosen.index()).key();
+                String id = idOf(key);
+                inFlight.merge(id, 1, Integer::sum);
+                return new Lease(key, id);
+            }
+            Optional<Instant> soonest = selection instanceof Selection.NoneEligible none
+                    ? none.soonestFree() : Optional.empty();
+            if (!capped.isEmpty()) {
+                return new NoKey(Reason.AT_CAP, soonest);
+            }
+            if (!excluded.isEmpty()) {
+                return new NoKey(Reason.EXHAUSTED, soonest);
+            }
+            return new NoKey(soonest.isPresent() ? Reason.ALL_LIMITED : Reason.ALL_DISABLED, soonest);
+        }
+    }
+
+    /** Ends a lease taken with {@link #choose}. */
+    void release(Lease lease) {
+        synchronized (lock) {
+            inFlight.computeIfPresent(lease.keyId(), (id, n) -> n <= 1 ? null : n - 1);
+        }
+        onRelease.run();
+    }
+
+    /** Applies {@code event} for {@code key} now, in memory, and keeps it until written. */
+    void record(String key, HealthEvent event) {
+        HealthJournal.Entry entry = new HealthJournal.Entry(key, event, clock.instant());
+        synchronized (lock) {
+            journal.add(entry);
+            state = HealthJournal.apply(state, entry, zone());
+        }
+        onEvent.run();
+    }
+
+    /** The state as the proxy sees it now. */
+    AccountsState state() {
+        return state;
+    }
+
+    /** The zone of local times (billing resets) that events are applied in. */
+    ZoneId zone() {
+        return clock.getZone();
+    }
+
+    /** Requests in flight with the key whose id is {@code keyId}. */
+    int inFlight(String keyId) {
+        synchronized (lock) {
+            return inFlightLocked(keyId);
+        }
+    }
+
+    /** The id of {@code key}, cached since it costs a SHA-256. */
+    String idOf(String key) {
+        return ids.computeIfAbsent(key, ApiKeys::id);
+    }
+
+    /** The events not yet written, oldest first. */
+    List<HealthJournal.Entry> unflushed() {
+        synchronized (lock) {
+            return List.copyOf(journal);
+        }
+    }
+
+    /**
+     * The first {@code count} events were written and the file now holds {@code written}; later events are
+     * applied on top of it.
+     */
+    void flushed(int count, AccountsState written) {
+        synchronized (lock) {
+            journal.subList(0, count).clear();
+            replaceLocked(written);
+        }
+    }
+
+    /** The file was read again: {@code fresh} plus the events not yet written become the state. */
+    void reloaded(AccountsState fresh) {
+        synchronized (lock) {
+            replaceLocked(fresh);
+        }
+    }
+
+    private void replaceLocked(AccountsState fromFile) {
+        state = policy.autoRecover(HealthJournal.replay(fromFile, journal, zone()));
+        recoveredAtMillis = clock.millis();
+        ids.keySet().retainAll(keysOf(state));
+    }
+
+    private void recoverIfDue() {
+        long now = clock.millis();
+        if (now - recoveredAtMillis >= RECOVERY_INTERVAL_MILLIS || now < recoveredAtMillis) {
+            state = policy.autoRecover(state);
+            recoveredAtMillis = now;
+        }
+    }
+
+    private int inFlightLocked(String keyId) {
+        return inFlight.getOrDefault(keyId, 0);
+    }
+
+    private static Set<String> keysOf(AccountsState s) {
+        Set<String> keys = new HashSet<>();
+        for (Account a : s.accounts()) {
+            keys.add(a.key());
+        }
+        return keys;
+    }
+}

@@ -1,0 +1,101 @@
+package io.github.kimirotator.proxy;
+
+import io.github.kimirotator.api.Account;
+import io.github.kimirotator.api.HealthEvent;
+import io.github.kimirotator.strategies.health.HealthPolicy;
+import io.github.kimirotator.strategies.health.KeyStatus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.function.IntSupplier;
+
+/** The proxy's Prometheus metrics. Labels carry key ids, never keys. */
+final class ProxyMetrics {
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    static final String CLIENT_ERROR = "client_error";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter failovers;
+
+    ProxyMetrics(KeyPool pool, HealthPolicy policy, IntSupplier waiting) {
+        failovers = Counter.builder("kimi.failovers")
+                .description("Requests sent again with another key")
+                .register(registry);
+        Gauge.builder("kimi.keys.available", () -> pool.state().accounts().stream()
+                        .filter(a -> policy.status(a) == KeyStatus.ACTIVE).count())
+                .description("Keys that are eligible now (not limited, not disabled, health at least 30)")
+                .register(registry);
+        Gauge.builder("kimi.keys", () -> pool.state().accounts().size())
+                .description("Keys in the accounts file")
+                .register(registry);
+        Gauge.builder("kimi.requests.waiting", waiting::getAsInt)
+                .description("Requests waiting for a key to free up")
+                .register(registry);
+        Gauge.builder("kimi.requests.in.flight", () -> pool.state().accounts().stream()
+                        .map(Account::key).mapToInt(k -> pool.inFlight(pool.idOf(k))).sum())
+                .description("Upstream requests under way")
+                .register(registry);
+    }
+
+    /** One upstream attempt with the key {@code keyId} ended with {@code outcome}. */
+    void attempt(String keyId, String outcome) {
+        Counter.builder("kimi.requests")
+                .description("Upstream attempts by key id and outcome")
+                .tag("key", keyId)
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
+    }
+
+    /** The upstream took {@code elapsed} to start answering a request sent with {@code keyId}. */
+    void latency(String keyId, Duration elapsed) {
+        Timer.builder("kimi.upstream.latency")
+                .description("Time until the upstream's response headers")
+                .tag("key", keyId)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(5))
+                .maximumExpectedValue(Duration.ofMinutes(5))
+                .register(registry)
+                .record(elapsed);
+    }
+
+    void failover() {
+        failovers.increment();
+    }
+
+    /** The proxy answered a client with {@code status}. */
+    void answered(int status) {
+        Counter.builder("kimi.proxy.responses")
+                .description("Answers to clients by HTTP status")
+                .tag("status", Integer.toString(status))
+                .register(registry)
+                .increment();
+    }
+
+    String scrape() {
+        return registry.scrape();
+    }
+
+    /** The outcome label of an event. */
+    static String outcome(HealthEvent event) {
+        if (event instanceof HealthEvent.Success) {
+            return "success";
+        }
+        if (event instanceof HealthEvent.RateLimited) {
+            return "rate_limited";
+        }
+        if (event instanceof HealthEvent.BillingLimit) {
+            return "billing_limit";
+        }
+        if (event instanceof HealthEvent.MembershipRefused) {
+            return "membership_refused";
+        }
+        if (event instanceof HealthEvent.KeyRejected) {
+            return "key_rejected";
+        }
+        return "failure";
+    }
+}

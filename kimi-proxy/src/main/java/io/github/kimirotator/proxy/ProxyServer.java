@@ -1,0 +1,238 @@
+package io.github.kimirotator.proxy;
+
+import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.ErrorCode;
+import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.storage.AccountsStore;
+import io.github.kimirotator.strategies.KeySelector;
+import io.github.kimirotator.strategies.health.HealthPolicy;
+import io.github.kimirotator.strategies.report.StatusReport;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local Anthropic-compatible proxy (contract section 3): listens, forwards under {@code /v1/} with a key
+ * the strategy picks, fails over before the client sees an error, and keeps the keys' health and statistics
+ * in memory, written behind to the accounts file.
+ *
+ * <p>Usage: construct, {@link #start()}, read {@link #uri()}, and {@link #close()} on shutdown. Time comes
+ * from the policy's clock.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+    private static final long TICK_MILLIS = 250;
+
+    private final ProxyConfig config;
+    private final HealthPolicy policy;
+    private final Clock clock;
+    private final KeyPool pool;
+    private final StateSync sync;
+    private final ScheduledExecutorService timers;
+    private final QueuedThreadPool serverThreads;
+    private final Parking parking;
+    private final ProxyMetrics metrics;
+    private final HttpClient client;
+    private final Server server;
+    private final ServerConnector connector;
+    private boolean started;
+    private boolean closed;
+
+    /**
+     * @throws KimiException {@code INVALID_ARGUMENT} when {@code config} binds a non-loopback address without
+     *     a token
+     */
+    public ProxyServer(ProxyConfig config, AccountsStore store, KeySelector selector, HealthPolicy policy) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(selector, "selector");
+        if (!config.authRequired() && !isLoopback(config.host())) {
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "refusing to listen on " + config.host()
+                    + " without auth: other machines could use your keys; drop --no-auth or bind 127.0.0.1");
+        }
+        this.clock = policy.clock();
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kimi-proxy-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.serverThreads = new QueuedThreadPool();
+        serverThreads.setName("kimi-proxy");
+        this.parking = new Parking(clock, serverThreads);
+        this.pool = new KeyPool(selector, policy, config.maxInFlightPerKey(), this::stateChanged, parking::slotFreed);
+        this.sync = new StateSync(store, pool, parking::wakeAll);
+        this.metrics = new ProxyMetrics(pool, policy, parking::size);
+        this.client = newUpstreamClient(config);
+        this.server = new Server(serverThreads);
+        this.connector = newConnector(server, config);
+        server.addConnector(connector);
+        Forwarder forwarder = new Forwarder(config, pool, parking, metrics, client, timers, clock);
+        server.setHandler(new GracefulHandler(new RootHandler(config, forwarder, metrics, this::status)));
+        server.setStopTimeout(config.shutdownTimeout().toMillis());
+    }
+
+    /**
+     * Reads the accounts file and starts listening; returns when the proxy accepts connections.
+     *
+     * @throws KimiException {@code IO_ERROR} when the address cannot be bound, or what reading the accounts
+     *     file throws
+     */
+    public synchronized void start() {
+        if (started) {
+            throw new IllegalStateException("the proxy was already started");
+        }
+        started = true;
+        sync.start();
+        timers.scheduleWithFixedDelay(parking::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        try {
+            client.start();
+            // The proxy passes bodies through as encoded, and sees every 401 and redirect as it is.
+            client.getContentDecoderFactories().clear();
+            client.getProtocolHandlers().clear();
+            server.start();
+        } catch (IOException e) {
+            close();
+            throw new KimiException(ErrorCode.IO_ERROR, "cannot listen on " + config.host() + ":" + config.port()
+                    + ": " + e.getMessage(), e);
+        } catch (Exception e) {
+            close();
+            throw new KimiException(ErrorCode.INTERNAL, "cannot start the proxy: " + e.getMessage(), e);
+        }
+        LOG.debug("listening on {}, forwarding to {}", uri(), config.upstream());
+    }
+
+    /** Where clients reach the proxy once started, e.g. {@code http://127.0.0.1:8787}. */
+    public URI uri() {
+        String host = config.host();
+        if (isWildcard(host)) {
+            host = "127.0.0.1";
+        } else if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return URI.create("http://" + host + ":" + connector.getLocalPort());
+    }
+
+    /** The keys as the proxy sees them now, in the shape of {@code /_kimi/status}. */
+    public StatusReport status() {
+        return StatusReport.of(pool.state(), policy, pool::inFlight);
+    }
+
+    /**
+     * Stops accepting, answers requests still waiting for a key, lets requests in flight finish (up to the
+     * shutdown timeout), and writes the state. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        parking.drain(Exchange::shutDown);
+        try {
+            server.stop();
+        } catch (TimeoutException e) {
+            LOG.warn("requests still under way after {} ms were cut off", config.shutdownTimeout().toMillis());
+        } catch (Exception e) {
+            LOG.warn("the proxy did not stop cleanly: {}", e.toString());
+        }
+        try {
+            client.stop();
+        } catch (Exception e) {
+            LOG.warn("the upstream client did not stop cleanly: {}", e.getMessage());
+        }
+        timers.shutdownNow();
+        if (started) {
+            sync.close();
+        }
+    }
+
+    /** The accounts state in memory now. */
+    AccountsState state() {
+        return pool.state();
+    }
+
+    /** Whether the listening socket is open; false once {@link #close()} has begun. */
+    boolean isListening() {
+        return connector.isOpen();
+    }
+
+    /** Requests waiting for a key now. */
+    int waiting() {
+        return parking.size();
+    }
+
+    private void stateChanged() {
+        sync.changed();
+    }
+
+    private static HttpClient newUpstreamClient(ProxyConfig config) {
+        ClientConnector connector = new ClientConnector();
+        connector.setSslContextFactory(new SslContextFactory.Client());
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("kimi-upstream");
+        connector.setExecutor(threads);
+        // HTTP/1.1 first: it is what a clear-text upstream speaks; over TLS, ALPN lets the upstream pick HTTP/2.
+        HttpClient client = new HttpClient(new HttpClientTransportDynamic(connector,
+                HttpClientConnectionFactory.HTTP11, new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector))));
+        client.setFollowRedirects(false);
+        client.setHttpCookieStore(new HttpCookieStore.Empty());
+        client.setUserAgentField(null);
+        client.setMaxConnectionsPerDestination(256);
+        client.setIdleTimeout(config.idleTimeout().toMillis());
+        return client;
+    }
+
+    private static ServerConnector newConnector(Server server, ProxyConfig config) {
+        HttpConfiguration http = new HttpConfiguration();
+        // The upstream's Server and Date headers pass through; the proxy adds none of its own.
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        http.setSendXPoweredBy(false);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.setIdleTimeout(config.idleTimeout().toMillis());
+        return connector;
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            for (InetAddress address : InetAddress.getAllByName(host)) {
+                if (!address.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package io.github.kimirotator.proxy;
+
+import io.github.kimirotator.api.Account;
+import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.storage.AccountsFile;
+import io.github.kimirotator.strategies.health.HealthPolicy;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Not a test: measures the latency the proxy adds, and its throughput, against calling a fast local upstream
+ * directly. N client threads each send requests back to back over a kept-alive connection, first straight to
+ * the upstream, then through the proxy. Run by {@code bench/proxy-latency.sh}.
+ *
+ * <p>Arguments: {@code [concurrency=16] [seconds per run=10] [warm-up seconds=5]}.
+ */
+public final class ProxyLatencyBench {
+    private static final String KEY = "sk-kimi-benchbenchbenchbenchbench";
+    private static final String TOKEN = "bench-token";
+    private static final byte[] REQUEST = ProxyHarness.MESSAGE_REQUEST.getBytes(StandardCharsets.UTF_8);
+    private static final byte[] ANSWER = FakeUpstream.MESSAGE_JSON.getBytes(StandardCharsets.UTF_8);
+
+    private ProxyLatencyBench() {
+    }
+
+    /** Latencies of one run, in nanoseconds, and how long it lasted. */
+    private record Run(long[] latencies, long elapsedNanos) {
+        double percentileMillis(double p) {
+            int i = (int) Math.ceil(p / 100.0 * latencies.length) - 1;
+            return latencies[Math.max(0, Math.min(latencies.length - 1, i))] / 1e6;
+        }
+
+        double throughput() {
+            return latencies.length / (elapsedNanos / 1e9);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int concurrency = args.length > 0 ? Integer.parseInt(args[0]) : 16;
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        Path dir = Files.createTempDirectory("kimi-bench");
+        Server upstream = fastUpstream();
+        URI upstreamUri = URI.create("http://127.0.0.1:" + ((ServerConnector) upstream.getConnectors()[0]).getLocalPort());
+        Clock clock = Clock.systemUTC();
+        AccountsFile store = new AccountsFile(dir.resolve("kimi-accounts.json"), clock);
+        store.update(s -> AccountsState.empty().withAccounts(List.of(Account.newKey(KEY, "Bench", clock.millis()))));
+        HealthPolicy policy = new HealthPolicy(clock);
+        ProxyServer proxy = new ProxyServer(ProxyConfig.defaults(TOKEN).withPort(0).withUpstream(upstreamUri),
+                store, new FirstEligibleSelector(policy), policy);
+        proxy.start();
+        HttpClient client = new HttpClient();
+        client.setMaxConnectionsPerDestination(concurrency);
+        client.start();
+        try {
+            URI direct = upstreamUri.resolve("/v1/messages");
+            URI proxied = proxy.uri().resolve("/v1/messages");
+            run(client, direct, concurrency, warmup);
+            run(client, proxied, concurrency, warmup);
+            Run d = run(client, direct, concurrency, seconds);
+            Run p = run(client, proxied, concurrency, seconds);
+            System.out.printf(Locale.ROOT, "%d concurrent connections, %d s per run, %d cores, Java %s%n",
+                    concurrency, seconds, Runtime.getRuntime().availableProcessors(), Runtime.version());
+            System.out.printf(Locale.ROOT, "%-8s %10s %10s %10s %10s %12s%n", "", "p50 ms", "p90 ms", "p99 ms",
+                    "requests", "req/s");
+            print("direct", d);
+            print("proxy", p);
+            System.out.printf(Locale.ROOT, "%-8s %10.3f %10.3f %10.3f%n", "added", p.percentileMillis(50)
+                    - d.percentileMillis(50), p.percentileMillis(90) - d.percentileMillis(90),
+                    p.percentileMillis(99) - d.percentileMillis(99));
+        } finally {
+            client.stop();
+            proxy.close();
+            upstream.stop();
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private static void print(String name, Run r) {
+        System.out.printf(Locale.ROOT, "%-8s %10.3f %10.3f %10.3f %10d %12.0f%n", name, r.percentileMillis(50),
+                r.percentileMillis(90), r.percentileMillis(99), r.latencies().length, r.throughput());
+    }
+
+    private static Run run(HttpClient client, URI target, int concurrency, int seconds) throws Exception {
+        ExecutorService workers = Executors.newFixedThreadPool(concurrency);
+        long start = System.nanoTime();
+        long end = start + TimeUnit.SECONDS.toNanos(seconds);
+        List<Future<long[]>> results = new ArrayList<>();
+        for (int i = 0; i < concurrency; i++) {
+            results.add(workers.submit(() -> {
+                long[] latencies = new long[1024];
+                int n = 0;
+                while (System.nanoTime() < end) {
+                    long t0 = System.nanoTime();
+                    ContentResponse r = client.POST(target)
+                            .headers(h -> h.put("x-api-key", TOKEN))
+                            .body(new BytesRequestContent("application/json", REQUEST))
+                            .send();
+                    long t1 = System.nanoTime();
+                    if (r.getStatus() != 200) {
+                        throw new IllegalStateException(target + " answered " + r.getStatus());
+                    }
+                    if (n == latencies.length) {
+                        latencies = Arrays.copyOf(latencies, n * 2);
+                    }
+                    latencies[n++] = t1 - t0;
+                }
+                return Arrays.copyOf(latencies, n);
+            }));
+        }
+        List<long[]> parts = new ArrayList<>();
+        for (Future<long[]> f : results) {
+            parts.add(f.get());
+        }
+        long elapsed = System.nanoTime() - start;
+        workers.shutdown();
+        long[] all = parts.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        return new Run(all, elapsed);
+    }
+
+    /** An upstream that answers every request at once with a small message. */
+    private static Server fastUpstream() throws Exception {
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract.NonBlocking() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                Content.Source.consumeAll(request, Callback.from(() -> {
+                    response.setStatus(200);
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+                    response.write(true, ByteBuffer.wrap(ANSWER), callback);
+                }, callback::failed));
+                return true;
+            }
+        });
+        server.start();
+        return server;
+    }
+}

@@ -1,0 +1,92 @@
+package io.github.kimirotator.proxy;
+
+import static io.github.kimirotator.proxy.ProxyHarness.BOUND;
+import static io.github.kimirotator.proxy.ProxyHarness.KEY_A;
+import static io.github.kimirotator.proxy.ProxyHarness.KEY_B;
+import static io.github.kimirotator.proxy.ProxyHarness.START;
+import static io.github.kimirotator.proxy.ProxyHarness.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TestShutdown {
+    @TempDir
+    Path dir;
+
+    @Test
+    void closeLetsAStreamInFlightFinishThenWritesTheState() throws Exception {
+        try (ProxyHarness h = ProxyHarness.start(dir, KEY_A)) {
+            CountDownLatch sentFirst = new CountDownLatch(1);
+            CountDownLatch gate = new CountDownLatch(1);
+            h.upstream.always(KEY_A, h.upstream.streamHeldAfterFirst(sentFirst, gate));
+            CompletableFuture<HttpResponse<InputStream>> stream = h.http.sendAsync(h.request("/v1/messages")
+                    .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST)).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(sentFirst.await(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(h.proxy()::close);
+            assertThat(eventually(() -> !h.proxy().isListening())).isTrue();
+            assertThat(closing).isNotDone();
+            gate.countDown();
+
+            HttpResponse<InputStream> r = stream.get(BOUND.toSeconds(), TimeUnit.SECONDS);
+            String body = new String(r.body().readAllBytes(), StandardCharsets.UTF_8);
+            closing.get(BOUND.toSeconds(), TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(body).isEqualTo(String.join("", FakeUpstream.SSE_EVENTS));
+            assertThat(h.stored(KEY_A).successfulRequests()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void requestsCutAfterTheGracePeriodCostTheirKeysNothing() throws Exception {
+        try (ProxyHarness h = ProxyHarness.start(dir, c -> c.withShutdownTimeout(Duration.ofMillis(300)), KEY_A,
+                KEY_B)) {
+            h.upstream.always(KEY_A, h.upstream.hang());
+            h.upstream.always(KEY_B, FakeUpstream.message());
+            CompletableFuture<HttpResponse<String>> hanging = h.http.sendAsync(h.request("/v1/messages")
+                    .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(eventually(() -> h.upstream.received().size() == 1)).isTrue();
+
+            h.proxy().close();
+
+            int status = hanging.handle((r, failure) -> r == null ? -1 : r.statusCode())
+                    .get(BOUND.toSeconds(), TimeUnit.SECONDS);
+            assertThat(status).isNotEqualTo(200);
+            assertThat(h.upstream.keysTried()).containsExactly(KEY_A);
+            assertThat(h.stored(KEY_A).totalRequests()).isZero();
+            assertThat(h.stored(KEY_A).healthScore()).isEqualTo(100);
+            assertThat(h.stored(KEY_B).totalRequests()).isZero();
+        }
+    }
+
+    @Test
+    void requestsWaitingForAKeyAreAnsweredAtClose() throws Exception {
+        try (ProxyHarness h = ProxyHarness.start(dir, c -> c.withMaxWait(Duration.ofSeconds(60)), KEY_A)) {
+            long until = START.plusSeconds(30).toEpochMilli();
+            h.store.update(s -> s.withAccount(0, a -> a.toBuilder().rateLimitResetTime(until).build()));
+            assertThat(eventually(() -> h.account(KEY_A).rateLimitResetTime() == until)).isTrue();
+            CompletableFuture<HttpResponse<String>> waiting = h.http.sendAsync(h.request("/v1/messages")
+                    .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(eventually(() -> h.proxy().waiting() == 1)).isTrue();
+
+            h.proxy().close();
+
+            HttpResponse<String> r = waiting.get(BOUND.toSeconds(), TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.body()).contains("shutting down");
+        }
+    }
+}
