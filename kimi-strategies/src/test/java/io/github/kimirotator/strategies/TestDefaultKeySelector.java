@@ -13,8 +13,8 @@ import io.github.kimirotator.api.strategy.Selection;
 import io.github.kimirotator.api.strategy.SelectionRequest;
 import io.github.kimirotator.strategies.builtin.HealthBasedStrategy;
 import io.github.kimirotator.strategies.health.HealthPolicy;
+import io.github.kimirotator.strategies.health.MutableClock;
 import io.github.kimirotator.strategies.testing.MapStrategyRegistry;
-import io.github.kimirotator.strategies.testing.MutableClock;
 import io.github.kimirotator.strategies.testing.RecordingRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 class TestDefaultKeySelector {
     static final Instant NOW = Instant.parse("2026-03-01T23:30:00Z");
 
-    final MutableClock clock = new MutableClock(NOW, ZoneOffset.ofHours(14));
+    final MutableClock clock = MutableClock.at(NOW, ZoneOffset.ofHours(14));
     final HealthPolicy policy = new HealthPolicy(clock);
 
     static Account key(int n) {
