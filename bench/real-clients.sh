@@ -18,6 +18,8 @@ npm install --silent --prefix "$tmp/oc" opencode-ai@1.18.33 >/dev/null 2>&1 || e
 java "$root/bench/FakeUpstream.java" "$tmp/upstream.port" "$tmp/keys.log" &
 pids+=($!)
 export HOME=$tmp/home
+# Java takes user.home from the password database, not from HOME.
+export KIMI_ROTATOR_OPTS="-Duser.home=$HOME"
 mkdir -p "$HOME"
 "$launcher" add-key sk-kimi-REALCLIENTSREALCLIENTS000aaaa "One" >/dev/null
 "$launcher" add-key sk-kimi-REALCLIENTSREALCLIENTS000bbbb "Two" >/dev/null

@@ -9,6 +9,8 @@ launcher=$dist/bin/kimi-rotator
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export HOME=$work
+# Java takes user.home from the password database, not from HOME.
+export KIMI_ROTATOR_OPTS="-Duser.home=$work"
 for i in $(seq 0 9); do
   "$launcher" add-key "$(printf 'sk-kimi-bench%020d' "$i")" "Bench $i" >/dev/null
 done

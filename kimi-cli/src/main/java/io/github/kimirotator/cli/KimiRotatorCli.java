@@ -20,6 +20,7 @@ import io.github.kimirotator.cli.commands.StrategiesCommand;
 import io.github.kimirotator.cli.commands.UseKeyCommand;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,8 +31,10 @@ import picocli.CommandLine.Mixin;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         sortOptions = false,
-        description = "Rotates several Kimi API keys as one: manages the keys and runs a local proxy.",
-        subcommands = {
+        description = "Rotates several Kimi API keys as one: manages the keys and runs a local proxy.")
+public final class KimiRotatorCli implements Callable<Integer> {
+    /** Every command, in the order --help lists them. */
+    static final List<Class<?>> COMMANDS = List.of(
             AddKeyCommand.class,
             ListKeysCommand.class,
             RemoveKeyCommand.class,
@@ -48,9 +51,10 @@ import picocli.CommandLine.Mixin;
             ImportKeysCommand.class,
             ServeCommand.class,
             ConfigCommand.class,
-            CommandLine.HelpCommand.class
-        })
-public final class KimiRotatorCli implements Callable<Integer> {
+            CommandLine.HelpCommand.class);
+
+    /** Global options that take a value, skipped when looking for the command name. */
+    private static final Set<String> OPTIONS_WITH_VALUE = Set.of("--config", "--state");
 
     @Mixin
     private final GlobalOptions globals = new GlobalOptions();
@@ -68,6 +72,10 @@ public final class KimiRotatorCli implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // Guice's defaults record a stack trace per binding and may generate bytecode: both cost start-up
+        // time and buy nothing here (no AOP, explicit bindings).
+        System.setProperty("guice_include_stack_traces", System.getProperty("guice_include_stack_traces", "OFF"));
+        System.setProperty("guice_bytecode_gen_option", System.getProperty("guice_bytecode_gen_option", "DISABLED"));
         LoggingSetup.configure(System.getProperty("kimi.home"), java.util.Arrays.asList(args).contains("--verbose"));
         System.exit(run(args, Environment.system()));
     }
@@ -76,17 +84,49 @@ public final class KimiRotatorCli implements Callable<Integer> {
     public static int run(String[] args, Environment environment) {
         KimiRotatorCli root = new KimiRotatorCli(environment);
         CliContext context = new CliContext(environment, root.globals, List.of());
-        CommandLine commandLine = new CommandLine(root, new CommandFactory(context));
+        CommandFactory factory = new CommandFactory(context);
+        CommandLine commandLine = new CommandLine(root, factory);
+        // picocli inspects every registered command up front; a known command alone is all a run needs.
+        for (Class<?> command : commandsFor(args)) {
+            commandLine.addSubcommand(command.getAnnotation(Command.class).name(), new CommandLine(command, factory));
+        }
         commandLine.setOut(new PrintWriter(environment.out(), true));
         commandLine.setErr(new PrintWriter(environment.err(), true));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setParameterExceptionHandler((ex, ignoredArgs) -> {
-            environment.err().println("error: " + firstLine(ex.getMessage()));
-            CommandLine.UnmatchedArgumentException.printSuggestions(ex, environment.err());
+            String message = firstLine(ex.getMessage());
+            if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+                String what = unmatched.getUnmatched().get(0);
+                message = (what.startsWith("-") ? "unknown option '" : "unknown command or argument '") + what + "'";
+                List<String> suggestions = unmatched.getSuggestions();
+                if (!suggestions.isEmpty()) {
+                    message += "; did you mean " + String.join(" or ", suggestions) + "?";
+                }
+            }
+            environment.err().println("error: " + message + " (see 'kimi-rotator --help')");
             return ErrorCode.BAD_USAGE.exitCode();
         });
         commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) -> handle(ex, context));
         return commandLine.execute(args);
+    }
+
+    /** The one command named on the command line, or all of them (for help, errors and no command). */
+    static List<Class<?>> commandsFor(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (OPTIONS_WITH_VALUE.contains(arg)) {
+                i++;
+            } else if (!arg.startsWith("-")) {
+                for (Class<?> command : COMMANDS) {
+                    String name = command.getAnnotation(Command.class).name();
+                    if (name.equals(arg) && !"help".equals(name)) {
+                        return List.of(command);
+                    }
+                }
+                return COMMANDS;
+            }
+        }
+        return COMMANDS;
     }
 
     private static int handle(Exception ex, CliContext context) {

@@ -154,7 +154,10 @@ class TestKeyCommands {
     void unknownCommandAndOptionAreUsageErrors() {
         CliRunner.Result r = cli.run("frobnicate");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).startsWith("error: ");
+        assertThat(r.err()).startsWith("error: unknown command or argument 'frobnicate'");
+        CliRunner.Result typo = cli.run("lst-keys");
+        assertThat(typo.err()).contains("did you mean list-keys");
+        assertThat(typo.err().strip().lines()).hasSize(1);
         assertThat(cli.run("list-keys", "--bogus").exitCode()).isEqualTo(2);
         assertThat(cli.run("add-key").exitCode()).isEqualTo(2);
     }

@@ -125,37 +125,34 @@ public final class DefaultKeySelector implements KeySelector {
     }
 
     private RotationStrategy strategyFor(String name) {
-        RotationStrategy existing = instances.get(name);
-        if (existing != null) {
-            return existing;
-        }
-        RotationStrategy created;
-        if (!registry.names().contains(name)) {
-            warnOnce("unknown " + name, "unknown strategy '" + name + "' in the accounts file; using '"
-                    + AccountsState.DEFAULT_STRATEGY + "'; valid: " + String.join(", ", registry.names()));
-            created = defaultStrategy();
-        } else {
-            try {
-                created = registry.create(name);
-            } catch (KimiException e) {
-                if (name.equals(AccountsState.DEFAULT_STRATEGY)) {
-                    throw e;
-                }
-                warnOnce("broken " + name, e.getMessage() + "; using '" + AccountsState.DEFAULT_STRATEGY + "'");
-                created = defaultStrategy();
-            }
-        }
-        instances.put(name, created);
-        return created;
-    }
-
-    private RotationStrategy defaultStrategy() {
-        RotationStrategy strategy = instances.get(AccountsState.DEFAULT_STRATEGY);
+        RotationStrategy strategy = instances.get(name);
         if (strategy == null) {
-            strategy = registry.create(AccountsState.DEFAULT_STRATEGY);
-            instances.put(AccountsState.DEFAULT_STRATEGY, strategy);
+            strategy = create(name);
+            instances.put(name, strategy);
         }
         return strategy;
+    }
+
+    /**
+     * A new instance of {@code name}; health-based when the name is unknown (a file edited by hand, a plugin
+     * removed) or the plugin cannot create it, so requests keep being served.
+     */
+    private RotationStrategy create(String name) {
+        String fallback = AccountsState.DEFAULT_STRATEGY;
+        if (name.equals(fallback)) {
+            return registry.create(fallback);
+        }
+        if (!registry.names().contains(name)) {
+            warnOnce("unknown " + name, "unknown strategy '" + name + "' in the accounts file; using '" + fallback
+                    + "'; valid: " + String.join(", ", registry.names()));
+            return strategyFor(fallback);
+        }
+        try {
+            return registry.create(name);
+        } catch (KimiException e) {
+            warnOnce("broken " + name, e.getMessage() + "; using '" + fallback + "'");
+            return strategyFor(fallback);
+        }
     }
 
     /** The strategy's choice, or the first candidate when a (plugin) strategy breaks its contract. */
@@ -174,7 +171,8 @@ public final class DefaultKeySelector implements KeySelector {
                 }
             }
         }
-        warnOnce("invalid " + name, "strategy '" + name + "' chose " + (chosen == null ? "nothing" : "key " + chosen.index())
+        String what = chosen == null ? "nothing" : "key " + chosen.index();
+        warnOnce("invalid " + name, "strategy '" + name + "' chose " + what
                 + ", which is not a candidate; using the first candidate");
         return request.candidates().get(0).index();
     }

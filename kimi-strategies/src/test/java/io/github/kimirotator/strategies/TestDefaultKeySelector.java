@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.api.strategy.KeyView;
@@ -12,8 +13,8 @@ import io.github.kimirotator.api.strategy.Selection;
 import io.github.kimirotator.api.strategy.SelectionRequest;
 import io.github.kimirotator.strategies.builtin.HealthBasedStrategy;
 import io.github.kimirotator.strategies.health.HealthPolicy;
+import io.github.kimirotator.strategies.health.MutableClock;
 import io.github.kimirotator.strategies.testing.MapStrategyRegistry;
-import io.github.kimirotator.strategies.testing.MutableClock;
 import io.github.kimirotator.strategies.testing.RecordingRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +28,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -35,15 +37,17 @@ import org.junit.jupiter.api.Test;
 class TestDefaultKeySelector {
     static final Instant NOW = Instant.parse("2026-03-01T23:30:00Z");
 
-    final MutableClock clock = new MutableClock(NOW, ZoneOffset.ofHours(14));
+    final MutableClock clock = MutableClock.at(NOW, ZoneOffset.ofHours(14));
     final HealthPolicy policy = new HealthPolicy(clock);
 
     static Account key(int n) {
-        return Account.newKey(String.format("sk-kimi-selector%06d", n), "Account " + n, NOW.minusSeconds(3600).toEpochMilli());
+        return Account.newKey(String.format("sk-kimi-selector%06d", n), "Account " + n,
+                NOW.minusSeconds(3600).toEpochMilli());
     }
 
     static AccountsState pool(String strategy, int activeIndex, Account... accounts) {
-        return AccountsState.empty().withAccounts(List.of(accounts)).withStrategy(strategy).withActiveIndex(activeIndex);
+        return AccountsState.empty().withAccounts(List.of(accounts)).withStrategy(strategy)
+                .withActiveIndex(activeIndex);
     }
 
     static Account limitedFor(Account a, Duration d) {
@@ -118,7 +122,8 @@ class TestDefaultKeySelector {
     void noneEligibleWithoutATimeWhenNothingFreesUpByItself() {
         DefaultKeySelector selector = selector(new Spy().registry);
 
-        assertThat(select(selector, pool("first", 0), Set.of())).isEqualTo(new Selection.NoneEligible(Optional.empty()));
+        assertThat(select(selector, pool("first", 0), Set.of()))
+                .isEqualTo(new Selection.NoneEligible(Optional.empty()));
         assertThat(select(selector, pool("first", 0, disabled(key(0)), disabled(key(1))), Set.of()))
                 .isEqualTo(new Selection.NoneEligible(Optional.empty()));
     }
@@ -131,14 +136,14 @@ class TestDefaultKeySelector {
         AccountsState state = pool("first", 1, used, limitedFor(key(1), Duration.ofSeconds(90)));
 
         selector(spy.registry).select(state, Set.of(), Optional.of("ses_1"), id -> id.equals(
-                io.github.kimirotator.api.ApiKeys.id(used.key())) ? 3 : 0);
+                ApiKeys.id(used.key())) ? 3 : 0);
 
         SelectionRequest r = spy.requests.get(0);
         assertThat(r.now()).isEqualTo(NOW);
         assertThat(r.activeIndex()).isEqualTo(1);
         assertThat(r.sessionId()).contains("ses_1");
         KeyView v = r.keys().get(0);
-        assertThat(v.id()).isEqualTo(io.github.kimirotator.api.ApiKeys.id(used.key())).startsWith("k-");
+        assertThat(v.id()).isEqualTo(ApiKeys.id(used.key())).startsWith("k-");
         assertThat(v.name()).isEqualTo("Account 0");
         assertThat(v.eligible()).isTrue();
         assertThat(v.inFlight()).isEqualTo(3);
@@ -155,7 +160,8 @@ class TestDefaultKeySelector {
     @Test
     void theSelectorDoesNotRecoverHealthItself() {
         Spy spy = new Spy();
-        Account tired = health(key(0), 20).toBuilder().lastPenaltyAt(NOW.minus(Duration.ofDays(1)).toEpochMilli()).build();
+        Account tired = health(key(0), 20).toBuilder()
+                .lastPenaltyAt(NOW.minus(Duration.ofDays(1)).toEpochMilli()).build();
         AccountsState state = pool("first", 0, tired, disabled(key(1)));
 
         select(selector(spy.registry), state, Set.of());
@@ -197,7 +203,8 @@ class TestDefaultKeySelector {
         DefaultKeySelector selector = selector(registry);
         AccountsState state = pool("gone-plugin", 0, health(key(0), 40), key(1));
 
-        assertThat(select(selector, state, Set.of())).as("health-based: 60 points better").isEqualTo(new Selection.Chosen(1));
+        assertThat(select(selector, state, Set.of())).as("health-based: 60 points better")
+                .isEqualTo(new Selection.Chosen(1));
         assertThat(select(selector, state, Set.of())).isEqualTo(new Selection.Chosen(1));
         assertThat(registry.created()).isEqualTo(1);
     }
@@ -238,7 +245,8 @@ class TestDefaultKeySelector {
 
         assertThat(selector.rotate(state)).as("the seed's health-based stayed on the healthiest key")
                 .isEqualTo(new Selection.Chosen(0));
-        assertThat(selector.rotate(pool("sticky", 0, key(0), disabled(key(1)), limitedFor(key(2), Duration.ofMinutes(3)))))
+        assertThat(selector.rotate(pool("sticky", 0, key(0), disabled(key(1)),
+                limitedFor(key(2), Duration.ofMinutes(3)))))
                 .isEqualTo(new Selection.NoneEligible(Optional.of(NOW.plus(Duration.ofMinutes(3)))));
         assertThat(selector.rotate(pool("sticky", 0, key(0)))).isEqualTo(new Selection.NoneEligible(Optional.empty()));
         assertThat(selector.rotate(pool("sticky", 0))).isEqualTo(new Selection.NoneEligible(Optional.empty()));
@@ -272,7 +280,7 @@ class TestDefaultKeySelector {
                 }));
             }
             for (Future<?> f : done) {
-                f.get();
+                f.get(2, TimeUnit.MINUTES);
             }
         } finally {
             pool.shutdownNow();

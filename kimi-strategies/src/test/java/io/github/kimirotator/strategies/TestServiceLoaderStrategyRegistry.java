@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,10 @@ class TestServiceLoaderStrategyRegistry {
                 }
                 """.formatted(pkg, name, file, createBody);
         return plugin().source(pkg + ".Provider", provider).services(pkg + ".Provider").writeTo(folder.resolve(file));
+    }
+
+    static Consumer<KimiException> code(ErrorCode code) {
+        return e -> assertThat(e.code()).isEqualTo(code);
     }
 
     @Test
@@ -68,7 +73,7 @@ class TestServiceLoaderStrategyRegistry {
         ServiceLoaderStrategyRegistry registry = new ServiceLoaderStrategyRegistry(List.of());
 
         assertThatThrownBy(() -> registry.create("fastest"))
-                .isInstanceOfSatisfying(KimiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_STRATEGY))
+                .isInstanceOfSatisfying(KimiException.class, code(ErrorCode.UNKNOWN_STRATEGY))
                 .hasMessage("unknown strategy 'fastest'; valid: health-based, round-robin, session-affinity, sticky");
     }
 
@@ -96,7 +101,7 @@ class TestServiceLoaderStrategyRegistry {
         Path b = strategyJar(dir, "b.jar", "com.example.b", "same", "return null;");
 
         assertThatThrownBy(() -> new ServiceLoaderStrategyRegistry(List.of(dir)))
-                .isInstanceOfSatisfying(KimiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PLUGIN_ERROR))
+                .isInstanceOfSatisfying(KimiException.class, code(ErrorCode.PLUGIN_ERROR))
                 .hasMessageContaining("'same'").hasMessageContaining(a.toString()).hasMessageContaining(b.toString());
     }
 
@@ -105,7 +110,7 @@ class TestServiceLoaderStrategyRegistry {
         Path jar = strategyJar(dir, "sticky.jar", "com.example.sticky", "sticky", "return null;");
 
         assertThatThrownBy(() -> new ServiceLoaderStrategyRegistry(List.of(dir)))
-                .isInstanceOfSatisfying(KimiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PLUGIN_ERROR))
+                .isInstanceOfSatisfying(KimiException.class, code(ErrorCode.PLUGIN_ERROR))
                 .hasMessage("two strategies are named 'sticky': one from built-in, one from " + jar
                         + "; remove one of them");
     }
@@ -129,10 +134,10 @@ class TestServiceLoaderStrategyRegistry {
         ServiceLoaderStrategyRegistry registry = new ServiceLoaderStrategyRegistry(List.of(dir));
 
         assertThatThrownBy(() -> registry.create("fails"))
-                .isInstanceOfSatisfying(KimiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PLUGIN_ERROR))
+                .isInstanceOfSatisfying(KimiException.class, code(ErrorCode.PLUGIN_ERROR))
                 .hasMessageContaining(jar.toString()).hasMessageContaining("missing setting");
         assertThatThrownBy(() -> registry.create("nothing"))
-                .isInstanceOfSatisfying(KimiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PLUGIN_ERROR))
+                .isInstanceOfSatisfying(KimiException.class, code(ErrorCode.PLUGIN_ERROR))
                 .hasMessage("strategy 'nothing' from " + nothing + " created nothing");
     }
 }

@@ -15,7 +15,7 @@ public final class HealthBasedStrategy implements RotationStrategy {
     public static final String NAME = "health-based";
     public static final int SWITCH_MARGIN = 20;
 
-    static final Comparator<KeyView> HEALTHIEST_FIRST = Comparator.comparingInt(KeyView::health).reversed()
+    private static final Comparator<KeyView> HEALTHIEST_FIRST = Comparator.comparingInt(KeyView::health).reversed()
             .thenComparing(KeyView::lastUsed)
             .thenComparingInt(KeyView::index);
 

@@ -12,7 +12,8 @@ public final class HealthBasedStrategyProvider implements RotationStrategyProvid
 
     @Override
     public String description() {
-        return "Prefers the healthiest key; stays on the current one unless another is 20 points healthier (default).";
+        return "Prefers the healthiest key; stays on the current one unless another is 20 points healthier"
+                + " (default).";
     }
 
     @Override

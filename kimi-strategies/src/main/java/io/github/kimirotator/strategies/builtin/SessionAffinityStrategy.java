@@ -19,7 +19,7 @@ public final class SessionAffinityStrategy implements RotationStrategy {
     public static final int MAX_SESSIONS = 10_000;
     public static final Duration SESSION_IDLE = Duration.ofHours(1);
 
-    static final Comparator<KeyView> LEAST_BUSY_FIRST = Comparator.comparingInt(KeyView::inFlight)
+    private static final Comparator<KeyView> LEAST_BUSY_FIRST = Comparator.comparingInt(KeyView::inFlight)
             .thenComparingLong(KeyView::requestsToday)
             .thenComparingInt(KeyView::index);
 

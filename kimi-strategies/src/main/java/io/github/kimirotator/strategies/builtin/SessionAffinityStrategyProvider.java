@@ -12,7 +12,8 @@ public final class SessionAffinityStrategyProvider implements RotationStrategyPr
 
     @Override
     public String description() {
-        return "Keeps each client session on one key so the prompt cache stays warm; new sessions go to the least busy key.";
+        return "Keeps each client session on one key so its prompt cache stays warm; new sessions go to the least"
+                + " busy key.";
     }
 
     @Override

@@ -46,11 +46,14 @@ public final class PluginLoader {
         this.parent = new ApiOnlyClassLoader(apiLoader);
     }
 
-    /** Loads the jars of {@code directories}; a directory that does not exist is skipped silently. */
+    /**
+     * Loads the jars of {@code directories}; a directory that does not exist is skipped silently, one given twice
+     * (the dist and the config dir can be the same place) is read once.
+     */
     public Result load(List<Path> directories) {
         List<DiscoveredStrategy> found = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
-        for (Path dir : directories) {
+        for (Path dir : directories.stream().map(d -> d.toAbsolutePath().normalize()).distinct().toList()) {
             if (!Files.isDirectory(dir)) {
                 continue;
             }

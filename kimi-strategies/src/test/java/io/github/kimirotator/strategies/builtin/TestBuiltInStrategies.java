@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.kimirotator.api.strategy.KeyView;
 import io.github.kimirotator.api.strategy.RotationStrategy;
 import io.github.kimirotator.api.strategy.SelectionRequest;
+import io.github.kimirotator.strategies.testing.TestKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -87,7 +88,8 @@ class TestBuiltInStrategies {
     void sessionAffinitySendsANewSessionToTheLeastBusyKey() {
         SessionAffinityStrategy sa = new SessionAffinityStrategy();
 
-        assertThat(sa.choose(request(0, Optional.of("a"), T0, key(0).inFlight(1).requestsToday(5), key(1).inFlight(1).requestsToday(3),
+        assertThat(sa.choose(request(0, Optional.of("a"), T0, key(0).inFlight(1).requestsToday(5),
+                key(1).inFlight(1).requestsToday(3),
                 key(2).inFlight(1).requestsToday(2), key(3).inFlight(2))).index()).isEqualTo(2);
         assertThat(sa.choose(request(0, Optional.of("b"), T0, key(0), key(1))).index()).as("then lowest index")
                 .isEqualTo(0);
@@ -112,7 +114,7 @@ class TestBuiltInStrategies {
         sa.choose(request(0, ses, T0, key(0).inFlight(1), second));
 
         // key 0 was removed: the same key is now at index 0
-        KeyView moved = new io.github.kimirotator.strategies.testing.TestKey(0, second.id(), second.name(), 100,
+        KeyView moved = new TestKey(0, second.id(), second.name(), 100,
                 false, Optional.empty(), true, Instant.EPOCH, 4, 0, 0, 0);
         assertThat(sa.choose(request(0, ses, T0, moved, key(1))).id()).isEqualTo(second.id());
     }
@@ -140,7 +142,8 @@ class TestBuiltInStrategies {
 
     @Test
     void theSessionTableIsBoundedAndForgetsTheLeastRecentlySeen() {
-        SessionTable table = new SessionTable(SessionAffinityStrategy.MAX_SESSIONS, SessionAffinityStrategy.SESSION_IDLE);
+        SessionTable table = new SessionTable(SessionAffinityStrategy.MAX_SESSIONS,
+                SessionAffinityStrategy.SESSION_IDLE);
         for (int i = 0; i < SessionAffinityStrategy.MAX_SESSIONS; i++) {
             table.remember("s" + i, "k-1", T0);
         }

@@ -165,6 +165,7 @@ class TestPluginLoader {
                 .writeTo(plugins.resolve("future.jar"));
         Path notZip = Files.writeString(plugins.resolve("not-a-zip.jar"), "this is not a zip file");
         Path noService = plugin().resource("readme.txt", "hello").writeTo(plugins.resolve("no-service.jar"));
+        Path emptyService = plugin().services("# nothing yet").writeTo(plugins.resolve("empty-service.jar"));
         Path badName = plugin()
                 .source("com.example.bad.Provider", provider("com.example.bad", "Bad Name", "\"\"", ""))
                 .services("com.example.bad.Provider")
@@ -177,11 +178,12 @@ class TestPluginLoader {
         PluginLoader.Result result = new PluginLoader().load(List.of(plugins));
 
         assertThat(result.strategies()).extracting(DiscoveredStrategy::name).containsExactly("good");
-        assertThat(result.warnings()).hasSize(7).allSatisfy(w -> assertThat(w).doesNotContain("\n"));
+        assertThat(result.warnings()).hasSize(8).allSatisfy(w -> assertThat(w).doesNotContain("\n"));
         assertThat(warningFor(result, badName)).contains("invalid name 'Bad Name'");
         assertThat(warningFor(result, future)).contains("UnsupportedClassVersionError", "99");
         assertThat(warningFor(result, missingClass)).contains("com.example.Missing");
-        assertThat(warningFor(result, noService)).contains("META-INF/services");
+        assertThat(warningFor(result, noService)).contains("has no META-INF/services");
+        assertThat(warningFor(result, emptyService)).contains("lists no provider");
         assertThat(warningFor(result, notZip)).contains("not a readable jar");
         assertThat(warningFor(result, notAProvider)).contains("com.example.other.Thing");
         assertThat(warningFor(result, throwing)).contains("no config found");
@@ -195,6 +197,15 @@ class TestPluginLoader {
         PluginLoader.Result result = new PluginLoader().load(List.of(plugins.resolve("absent"), plugins));
 
         assertThat(result.warnings()).isEmpty();
+        assertThat(result.strategies()).extracting(DiscoveredStrategy::name).containsExactly("a");
+    }
+
+    @Test
+    void aDirectoryGivenTwiceIsReadOnce() {
+        goodJar(plugins, "a.jar", "com.example.a", "a");
+
+        PluginLoader.Result result = new PluginLoader().load(List.of(plugins, plugins.resolve("x/..")));
+
         assertThat(result.strategies()).extracting(DiscoveredStrategy::name).containsExactly("a");
     }
 

@@ -11,6 +11,7 @@ import io.github.kimirotator.strategies.DefaultKeySelector;
 import io.github.kimirotator.strategies.KeySelector;
 import io.github.kimirotator.strategies.StrategyRegistry;
 import io.github.kimirotator.strategies.health.HealthPolicy;
+import io.github.kimirotator.strategies.health.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -41,7 +42,7 @@ public final class PoolModel {
     public static final List<String> SITUATIONS = List.of("several candidates", "low-health only",
             "none eligible, one frees up", "none eligible, none frees up", "rotate moved");
 
-    private final MutableClock clock = new MutableClock(START, ZONE);
+    private final MutableClock clock = MutableClock.at(START, ZONE);
     private final HealthPolicy policy = new HealthPolicy(clock);
     private final RecordingRegistry registry;
     private final KeySelector selector;
@@ -157,7 +158,8 @@ public final class PoolModel {
         SelectionOracle.verify(state, clock.instant(), excluded, session, counts, selection, call);
         call.ifPresent(c -> check.verify(c.request(), c.answer()));
         if (selection instanceof Selection.NoneEligible none) {
-            situations.add(none.soonestFree().isPresent() ? "none eligible, one frees up" : "none eligible, none frees up");
+            situations.add(none.soonestFree().isPresent() ? "none eligible, one frees up"
+                    : "none eligible, none frees up");
         } else if (!call.get().request().candidates().get(0).eligible()) {
             situations.add("low-health only");
         } else if (call.get().request().candidates().size() > 1) {

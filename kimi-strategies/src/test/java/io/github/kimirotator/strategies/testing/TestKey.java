@@ -47,7 +47,8 @@ public record TestKey(
     }
 
     /** A request whose keys are exactly its candidates. */
-    public static SelectionRequest request(int activeIndex, Optional<String> session, Instant now, KeyView... candidates) {
+    public static SelectionRequest request(int activeIndex, Optional<String> session, Instant now,
+            KeyView... candidates) {
         return new SelectionRequest(List.of(candidates), List.of(candidates), activeIndex, session, now);
     }
 
