@@ -2,6 +2,7 @@ package io.github.kimirotator.proxy;
 
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.storage.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,7 +44,7 @@ public final class LocalToken {
             return existing;
         }
         String token = generate();
-        if (PrivateFiles.write(file, (token + "\n").getBytes(StandardCharsets.US_ASCII), false)) {
+        if (PrivateFiles.createIfAbsent(file, (token + "\n").getBytes(StandardCharsets.US_ASCII))) {
             return token;
         }
         return read(file);

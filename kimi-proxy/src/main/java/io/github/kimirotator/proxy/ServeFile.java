@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.storage.PrivateFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,7 @@ public final class ServeFile implements AutoCloseable {
      */
     public static ServeFile write(Path ownDir, Info info) {
         Path path = path(ownDir);
-        PrivateFiles.write(path, toJson(info), true);
+        PrivateFiles.replace(path, toJson(info));
         return new ServeFile(path, info);
     }
 
