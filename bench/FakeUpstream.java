@@ -14,7 +14,8 @@ import java.util.concurrent.Executors;
  * A fast, fake Anthropic-compatible upstream for benchmarks and real-client checks (run with
  * `java bench/FakeUpstream.java PORT_FILE [KEY_LOG]`): answers POST /v1/messages with JSON, or with a
  * standard SSE sequence when the body asks for "stream": true; count_tokens; HEAD /. Writes its port to
- * PORT_FILE and, per request, the last 4 characters of the x-api-key it got to KEY_LOG.
+ * PORT_FILE and appends one line per request to KEY_LOG: the last 4 characters of the x-api-key and of the
+ * Authorization header it got ("-" when absent), the method, and the path with its query.
  */
 public class FakeUpstream {
     public static void main(String[] args) throws IOException {
@@ -28,11 +29,12 @@ public class FakeUpstream {
 
     static void handle(HttpExchange exchange, Path keyLog) throws IOException {
         byte[] request = exchange.getRequestBody().readAllBytes();
-        String key = exchange.getRequestHeaders().getFirst("x-api-key");
-        if (keyLog != null && key != null) {
+        if (keyLog != null) {
+            String line = tail(exchange.getRequestHeaders().getFirst("x-api-key")) + " "
+                    + tail(exchange.getRequestHeaders().getFirst("authorization")) + " "
+                    + exchange.getRequestMethod() + " " + exchange.getRequestURI() + "\n";
             synchronized (FakeUpstream.class) {
-                Files.writeString(keyLog, key.substring(Math.max(0, key.length() - 4)) + "\n",
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                Files.writeString(keyLog, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             }
         }
         String path = exchange.getRequestURI().getPath();
@@ -62,6 +64,11 @@ public class FakeUpstream {
         send(exchange, "application/json", "{\"id\":\"msg_fake\",\"type\":\"message\",\"role\":\"assistant\","
                 + "\"model\":\"kimi-for-coding\",\"content\":[{\"type\":\"text\",\"text\":\"pong\"}],\"stop_reason\":\"end_turn\","
                 + "\"stop_sequence\":null,\"usage\":{\"input_tokens\":12,\"output_tokens\":2}}");
+    }
+
+    /** Only the end of a credential goes to the log: enough to tell the keys apart. */
+    static String tail(String credential) {
+        return credential == null ? "-" : credential.substring(Math.max(0, credential.length() - 4));
     }
 
     static String event(String name, String data) {
