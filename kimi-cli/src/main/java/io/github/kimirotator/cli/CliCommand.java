@@ -1,5 +1,7 @@
 package io.github.kimirotator.cli;
 
+import io.github.kimirotator.api.ErrorCode;
+import io.github.kimirotator.api.KimiException;
 import java.util.concurrent.Callable;
 
 /** Base of every command: gets the {@link CliContext} before it runs, returns the exit code. */
@@ -16,6 +18,10 @@ public abstract class CliCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
+        if (context.options().state() != null || context.environment().variable(GlobalOptions.STATE_VARIABLE).isPresent()) {
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "shared state (--state / " + GlobalOptions.STATE_VARIABLE
+                    + ") is not available in this version; remove it to use the accounts file");
+        }
         return run();
     }
 

@@ -5,12 +5,14 @@ import picocli.CommandLine.Option;
 
 /** Options every command accepts, before or after the command name. */
 public final class GlobalOptions {
+    public static final String STATE_VARIABLE = "KIMI_ROTATOR_STATE";
+
     @Option(names = "--config", paramLabel = "FILE", scope = picocli.CommandLine.ScopeType.INHERIT,
             description = "Accounts file (default: $KIMI_ROTATOR_CONFIG, else ~/.config/opencode/kimi-accounts.json).")
     Path config;
 
     @Option(names = "--state", paramLabel = "URL", scope = picocli.CommandLine.ScopeType.INHERIT,
-            description = "Shared key state (redis://...); default: the accounts file.")
+            description = "Shared key state on Redis: not available in this version (refused).")
     String state;
 
     @Option(names = "--json", scope = picocli.CommandLine.ScopeType.INHERIT,
@@ -20,6 +22,10 @@ public final class GlobalOptions {
     @Option(names = "--verbose", scope = picocli.CommandLine.ScopeType.INHERIT,
             description = "More detail, and stack traces on errors.")
     boolean verbose;
+
+    public String state() {
+        return state;
+    }
 
     public Path config() {
         return config;

@@ -1,5 +1,7 @@
 package io.github.kimirotator.cli;
 
+import com.google.inject.ProvisionException;
+import com.google.inject.spi.Message;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.commands.AddKeyCommand;
@@ -110,6 +112,24 @@ public final class KimiRotatorCli implements Callable<Integer> {
         return commandLine.execute(args);
     }
 
+    /** The KimiException behind {@code ex}, also when Guice wrapped it while building an object. */
+    static KimiException kimiCause(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof KimiException kimi) {
+                return kimi;
+            }
+            if (t instanceof ProvisionException provision) {
+                for (Message message : provision.getErrorMessages()) {
+                    KimiException inner = kimiCause(message.getCause());
+                    if (inner != null) {
+                        return inner;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
     /** The one command named on the command line, or all of them (for help, errors and no command). */
     static List<Class<?>> commandsFor(String[] args) {
         for (int i = 0; i < args.length; i++) {
@@ -131,7 +151,8 @@ public final class KimiRotatorCli implements Callable<Integer> {
 
     private static int handle(Exception ex, CliContext context) {
         boolean verbose = context.options().verbose();
-        if (ex instanceof KimiException kimi) {
+        KimiException kimi = kimiCause(ex);
+        if (kimi != null) {
             context.err().println("error: " + firstLine(kimi.getMessage()));
             if (verbose) {
                 kimi.printStackTrace(context.err());

@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Where a backup password comes from, in the contract's order: {@code --password-stdin}, then
- * {@code KIMI_ROTATOR_PASSWORD}, then a no-echo prompt on the console (asked twice when exporting).
+ * Where a backup password comes from (contract section 2): {@code --password-stdin} when given; else a no-echo
+ * prompt when there is a console (asked twice when exporting); else {@code KIMI_ROTATOR_PASSWORD}.
  */
 public final class Passwords {
     public static final String VARIABLE = "KIMI_ROTATOR_PASSWORD";
@@ -23,14 +23,16 @@ public final class Passwords {
         if (fromStdin) {
             return readLine(environment);
         }
-        var fromVariable = environment.variable(VARIABLE);
-        if (fromVariable.isPresent()) {
-            return fromVariable.get().toCharArray();
+        if (environment.console().isPresent()) {
+            return prompt(environment.console().get(), confirm);
         }
-        Environment.PasswordPrompt console = environment.console().orElseThrow(() -> new KimiException(
+        return environment.variable(VARIABLE).map(String::toCharArray).orElseThrow(() -> new KimiException(
                 ErrorCode.BAD_USAGE, "no password: there is no console to ask; use --password-stdin or set " + VARIABLE));
+    }
+
+    private static char[] prompt(Environment.PasswordPrompt console, boolean confirm) {
         char[] first = console.ask("Password: ");
-        if (first == null) {
+        if (first == null || first.length == 0) {
             throw new KimiException(ErrorCode.INVALID_ARGUMENT, "no password was entered");
         }
         if (confirm) {

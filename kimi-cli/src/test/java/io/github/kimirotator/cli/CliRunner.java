@@ -18,6 +18,7 @@ import java.util.Optional;
 final class CliRunner {
     private final Path home;
     private final Map<String, String> variables = new HashMap<>();
+    private java.util.Deque<String> consoleAnswers;
     private Clock clock = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
 
     CliRunner(Path home) {
@@ -30,6 +31,12 @@ final class CliRunner {
 
     CliRunner variable(String name, String value) {
         variables.put(name, value);
+        return this;
+    }
+
+    /** Pretends there is a console that answers the prompts in turn. */
+    CliRunner console(String... answers) {
+        consoleAnswers = new java.util.ArrayDeque<>(java.util.List.of(answers));
         return this;
     }
 
@@ -58,7 +65,11 @@ final class CliRunner {
         Environment environment = new Environment(variables, home,
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                clock, false, Optional.empty(), Optional.empty());
+                clock, false, Optional.empty(), consoleAnswers == null ? Optional.empty()
+                        : Optional.of(prompt -> {
+                            String answer = consoleAnswers.poll();
+                            return answer == null ? null : answer.toCharArray();
+                        }));
         int code = KimiRotatorCli.run(args, environment);
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

@@ -116,4 +116,22 @@ class TestBackupCommands {
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err()).contains("nope.enc").contains("no such file");
     }
+
+    @Test
+    void consolePromptAsksTwiceOnExportAndOnceOnImport() throws Exception {
+        CliRunner.Result exported = source.console(PASSWORD, PASSWORD).run("export-keys", backup.toString());
+        assertThat(exported.exitCode()).as(exported.err()).isZero();
+        CliRunner.Result imported = target.console(PASSWORD).variable(Passwords.VARIABLE, "ignored when a console exists")
+                .run("import-keys", backup.toString());
+        assertThat(imported.exitCode()).as(imported.err()).isZero();
+        assertThat(imported.out()).contains("imported 2");
+    }
+
+    @Test
+    void consolePasswordsThatDoNotMatchAreRefused() {
+        CliRunner.Result r = source.console(PASSWORD, PASSWORD + "x").run("export-keys", backup.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("error: the two passwords do not match");
+        assertThat(backup).doesNotExist();
+    }
 }

@@ -60,4 +60,14 @@ class BackupIT {
         Launcher.Result list = cli.run("list-keys");
         assertThat(list.out()).contains("[0] Delta").contains("[1] Echo").contains("sk-kimi-...5555");
     }
+
+    @Test
+    void defaultFileNameInTheWorkingDirectory() throws Exception {
+        Launcher cli = new Launcher(tmp);
+        cli.run("add-key", KEY_A, "Alpha");
+        Launcher.Result r = cli.env("KIMI_ROTATOR_PASSWORD", "a long password").run("export-keys");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("kimi-keys-backup.json.enc");
+        assertThat(tmp.resolve("kimi-keys-backup.json.enc")).isRegularFile();
+    }
 }

@@ -3,10 +3,8 @@ package io.github.kimirotator.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,7 +77,6 @@ class ContainerIT {
             exchange.close();
         });
         upstream.start();
-        int proxyPort = freePort();
         String upstreamUrl = "http://127.0.0.1:" + upstream.getAddress().getPort();
         Path dist = Launcher.DIST.toAbsolutePath();
 
@@ -88,17 +87,19 @@ class ContainerIT {
                 .withCreateContainerCmdModifier(cmd -> cmd.withUser("1000:1000"))
                 .withCommand("sh", "-c", "/opt/kimi-rotator/bin/kimi-rotator add-key " + KEY + " Boxed"
                         + " && /opt/kimi-rotator/bin/kimi-rotator list-keys"
-                        + " && exec /opt/kimi-rotator/bin/kimi-rotator serve --no-auth --port " + proxyPort
+                        + " && exec /opt/kimi-rotator/bin/kimi-rotator serve --no-auth --port 0"
                         + " --upstream " + upstreamUrl)
-                .waitingFor(Wait.forLogMessage(".*Listening on http://127\\.0\\.0\\.1:" + proxyPort + ".*", 1)
+                .waitingFor(Wait.forLogMessage(".*Listening on http://127\\.0\\.0\\.1:\\d+.*", 1)
                         .withStartupTimeout(Duration.ofSeconds(60)))) {
             container.start();
             String logs = container.getLogs();
+            Matcher listening = Pattern.compile("Listening on (http://127\\.0\\.0\\.1:\\d+)").matcher(logs);
+            assertThat(listening.find()).as(logs).isTrue();
             assertThat(logs).contains("Added key [0] Boxed (sk-kimi-...9999)").contains("Kimi API Keys (1 total")
                     .doesNotContain(KEY);
 
             HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + proxyPort + "/v1/messages"))
+                            URI.create(listening.group(1) + "/v1/messages"))
                     .header("content-type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"kimi-for-coding\",\"max_tokens\":5,"
                             + "\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}"))
@@ -108,12 +109,6 @@ class ContainerIT {
             assertThat(response.body()).contains("pong");
             assertThat(keysSeen).containsExactly(KEY);
             container.stop();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -79,8 +79,16 @@ final class Launcher {
     }
 
     static Result finish(Process process) throws IOException, InterruptedException {
+        // Both pipes are drained at once: a child filling one while we wait on the other would hang.
+        var errBytes = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return process.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         var out = process.getInputStream().readAllBytes();
-        var err = process.getErrorStream().readAllBytes();
+        var err = errBytes.join();
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("process ended").isTrue();
         return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
     }

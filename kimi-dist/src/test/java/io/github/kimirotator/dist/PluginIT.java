@@ -57,4 +57,25 @@ class PluginIT {
         assertThat(rotate.exitCode()).as(rotate.err()).isZero();
         assertThat(rotate.out()).contains("Rotated to key [2] P2");
     }
+
+    @Test
+    void aBrokenJarIsAWarningAndTwoJarsWithOneNameAreAnErrorNamingBoth() throws Exception {
+        Path jar = Path.of(System.getProperty("kimi.examplePlugin"));
+        Launcher cli = new Launcher(home);
+        Path plugins = Files.createDirectories(home.resolve(".config/opencode/kimi-rotator/plugins"));
+        Files.writeString(plugins.resolve("broken.jar"), "not a zip");
+        Launcher.Result warned = cli.run("strategies");
+        assertThat(warned.exitCode()).isZero();
+        assertThat(warned.err()).startsWith("warning: ").contains("broken.jar");
+        assertThat(warned.out()).contains("health-based");
+        assertThat(cli.run("add-key", "sk-kimi-pluginbroken00000000").exitCode()).isZero();
+
+        Files.copy(jar, plugins.resolve("first.jar"));
+        Files.copy(jar, plugins.resolve("second.jar"));
+        Launcher.Result clash = cli.run("strategies");
+        assertThat(clash.exitCode()).isEqualTo(1);
+        assertThat(clash.err()).startsWith("error: ").contains("least-used").contains("first.jar").contains("second.jar");
+        assertThat(clash.err().strip().lines()).hasSize(1);
+        assertThat(cli.run("list-keys").exitCode()).as("commands without strategies still work").isZero();
+    }
 }

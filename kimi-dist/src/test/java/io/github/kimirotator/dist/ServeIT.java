@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -77,7 +78,7 @@ class ServeIT {
         assertThat(serveJson.get("pid").asLong()).isEqualTo(serve.pid());
         String token = Files.readString(ownDir.resolve("token")).strip();
         assertThat(token).matches("[A-Za-z0-9_-]{40,}");
-        assertThat(Files.getPosixFilePermissions(ownDir.resolve("token")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+        assertThat(Files.getPosixFilePermissions(ownDir.resolve("token"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
 
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + "/v1/messages"))

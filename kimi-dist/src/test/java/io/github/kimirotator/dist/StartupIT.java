@@ -19,7 +19,9 @@ class StartupIT {
     @Test
     void firstRunWritesTheArchiveLaterRunsUseItAndNothingIsPrinted() throws Exception {
         Launcher cli = new Launcher(home);
-        cli.run("add-key", "sk-kimi-STARTUPSTARTUPSTARTUP000000", "S");
+        Launcher.Result first = cli.run("add-key", "sk-kimi-STARTUPSTARTUPSTARTUP000000", "S");
+        assertThat(first.out()).isEqualTo("Added key [0] S (sk-kimi-...0000)\n");
+        assertThat(first.err()).isEmpty();
         Path cache = home.resolve(".config/opencode/kimi-rotator/cache");
         try (Stream<Path> archives = Files.list(cache)) {
             assertThat(archives.filter(p -> p.toString().endsWith(".jsa"))).hasSize(1);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The local token clients send to the proxy: 256 random bits as 64 hex digits, kept one line in
@@ -51,6 +52,15 @@ public final class LocalToken {
     }
 
     /** A new token: 256 bits from {@link SecureRandom} as 64 hex digits. */
+    /**
+     * The token stored in {@code ownDir}, if there is one (clients read it to talk to the proxy).
+     *
+     * @throws KimiException {@code IO_ERROR} when it cannot be read, {@code CORRUPT_FILE} when it is empty
+     */
+    public static Optional<String> load(Path ownDir) {
+        return Optional.ofNullable(read(path(ownDir)));
+    }
+
     static String generate() {
         byte[] bytes = new byte[BYTES];
         RANDOM.nextBytes(bytes);

@@ -8,9 +8,7 @@ import io.github.kimirotator.cli.Json;
 import io.github.kimirotator.proxy.LocalToken;
 import io.github.kimirotator.proxy.ServeFile;
 import io.github.kimirotator.storage.ConfigPaths;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,6 +18,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "config", description = "Print the settings that point a client at the running proxy.")
 public final class ConfigCommand extends CliCommand {
+    /** Kimi's coding API serves one model; clients asking for their own defaults would be refused. */
+    static final String MODEL = "kimi-for-coding";
 
     @Parameters(paramLabel = "opencode|claude-code", description = "The client to configure.")
     String client;
@@ -41,6 +41,8 @@ public final class ConfigCommand extends CliCommand {
             context().out().println("# Claude Code: run these in your shell (or put them in ~/.claude/settings.json \"env\")");
             context().out().println("export ANTHROPIC_BASE_URL=" + base);
             context().out().println("export ANTHROPIC_API_KEY=" + token);
+            context().out().println("export ANTHROPIC_MODEL=" + MODEL);
+            context().out().println("export ANTHROPIC_SMALL_FAST_MODEL=" + MODEL);
             return 0;
         }
         Map<String, Object> model = new LinkedHashMap<>();
@@ -51,11 +53,12 @@ public final class ConfigCommand extends CliCommand {
         options.put("apiKey", token);
         Map<String, Object> anthropic = new LinkedHashMap<>();
         anthropic.put("options", options);
-        anthropic.put("models", Map.of("kimi-for-coding", model));
+        anthropic.put("models", Map.of(MODEL, model));
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("$schema", "https://opencode.ai/config.json");
         doc.put("provider", Map.of("anthropic", anthropic));
-        doc.put("model", "anthropic/kimi-for-coding");
+        doc.put("model", "anthropic/" + MODEL);
+        doc.put("small_model", "anthropic/" + MODEL);
         context().out().println("// OpenCode: merge into ~/.config/opencode/opencode.json");
         context().out().println(Json.write(doc));
         return 0;
@@ -72,14 +75,6 @@ public final class ConfigCommand extends CliCommand {
     }
 
     private static String readToken(Path ownDir) {
-        Path tokenFile = LocalToken.path(ownDir);
-        if (!Files.exists(tokenFile)) {
-            return "any-value-the-proxy-runs-with-no-auth";
-        }
-        try {
-            return Files.readString(tokenFile).strip();
-        } catch (IOException e) {
-            throw new KimiException(ErrorCode.IO_ERROR, "cannot read " + tokenFile + ": " + e.getMessage(), e);
-        }
+        return LocalToken.load(ownDir).orElse("any-value-the-proxy-runs-with-no-auth");
     }
 }

@@ -42,6 +42,9 @@ public final class ServeCommand extends CliCommand {
     @Option(names = "--failover-timeout", paramLabel = "S", description = "Deadline for trying keys, in seconds (default: 120).")
     String failoverTimeout = "120";
 
+    @Option(names = "--attempt-timeout", paramLabel = "S", description = "Try the next key when one has not started answering within S seconds (default: 0, a key may use the whole failover time; non-streaming answers can take minutes).")
+    String attemptTimeout = "0";
+
     @Option(names = "--idle-timeout", paramLabel = "S", description = "End a stream after S seconds without data (default: 300).")
     String idleTimeout = "300";
 
@@ -62,6 +65,7 @@ public final class ServeCommand extends CliCommand {
                 .withUpstream(Arguments.uri("upstream", upstreamUrl))
                 .withMaxWait(Duration.ofSeconds(Arguments.integer("max wait", maxWait, 0, 86_400)))
                 .withFailoverTimeout(Duration.ofSeconds(Arguments.integer("failover timeout", failoverTimeout, 1, 86_400)))
+                .withAttemptTimeout(Duration.ofSeconds(Arguments.integer("attempt timeout", attemptTimeout, 0, 86_400)))
                 .withIdleTimeout(Duration.ofSeconds(Arguments.integer("idle timeout", idleTimeout, 1, 86_400)))
                 .withMaxBodyBytes(Arguments.integer("max body size in MiB", maxBodyMib, 1, 2047) * 1024L * 1024L)
                 .withMaxInFlightPerKey(Arguments.integer("max in-flight per key", maxInFlightPerKey, 0, 1_000_000));

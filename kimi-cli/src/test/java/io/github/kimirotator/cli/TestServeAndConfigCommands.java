@@ -1,0 +1,79 @@
+package io.github.kimirotator.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class TestServeAndConfigCommands {
+    @TempDir
+    Path home;
+    CliRunner cli;
+
+    @BeforeEach
+    void setUp() {
+        cli = new CliRunner(home);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"--port,65536,invalid port 65536: it must be from 0 to 65535",
+        "--port,80x,invalid port '80x'",
+        "--max-wait,-1,invalid max wait -1",
+        "--failover-timeout,0,invalid failover timeout 0: it must be from 1 to 86400",
+        "--attempt-timeout,abc,invalid attempt timeout 'abc'",
+        "--idle-timeout,0,invalid idle timeout 0",
+        "--max-body-mib,0,invalid max body size in MiB 0: it must be from 1 to 2047",
+        "--max-body-mib,2048,invalid max body size in MiB 2048",
+        "--max-in-flight-per-key,-2,invalid max in-flight per key -2",
+        "--upstream,ftp://example,invalid upstream 'ftp://example'"})
+    void badServeOptionsAreRefusedBeforeAnythingStarts(String option, String value, String message) {
+        CliRunner.Result r = cli.run("serve", option, value);
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith("error: " + message);
+        assertThat(home.resolve(".config/opencode/kimi-rotator/serve.json")).doesNotExist();
+    }
+
+    @Test
+    void nonLoopbackWithoutAuthIsRefused() {
+        CliRunner.Result r = cli.run("serve", "--host", "0.0.0.0", "--no-auth", "--port", "0");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("without auth");
+    }
+
+    @Test
+    void configWithoutARunningProxyExplainsWhatToDo() {
+        CliRunner.Result r = cli.run("config", "claude-code");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: no running proxy found").contains("kimi-rotator serve").contains("--url");
+    }
+
+    @Test
+    void configPrintsClientSettingsForAGivenUrl() throws Exception {
+        Path token = Files.createDirectories(home.resolve(".config/opencode/kimi-rotator")).resolve("token");
+        Files.writeString(token, "abc123token\n");
+        CliRunner.Result claude = cli.run("config", "claude-code", "--url", "http://127.0.0.1:9999/");
+        assertThat(claude.exitCode()).isZero();
+        assertThat(claude.out()).contains("export ANTHROPIC_BASE_URL=http://127.0.0.1:9999\n")
+                .contains("export ANTHROPIC_API_KEY=abc123token\n").contains("export ANTHROPIC_MODEL=kimi-for-coding");
+        CliRunner.Result opencode = cli.run("config", "opencode", "--url", "http://127.0.0.1:9999");
+        assertThat(opencode.out()).contains("\"baseURL\" : \"http://127.0.0.1:9999/v1\"").contains("\"apiKey\" : \"abc123token\"")
+                .contains("\"small_model\" : \"anthropic/kimi-for-coding\"");
+        CliRunner.Result unknown = cli.run("config", "vim", "--url", "http://127.0.0.1:9999");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown client 'vim'; valid: opencode, claude-code");
+    }
+
+    @Test
+    void sharedStateIsRefusedClearly() {
+        CliRunner.Result r = cli.run("--state", "redis://127.0.0.1:6379", "list-keys");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith("error: shared state (--state / KIMI_ROTATOR_STATE) is not available");
+        CliRunner.Result env = cli.variable("KIMI_ROTATOR_STATE", "redis://127.0.0.1:6379").run("list-keys");
+        assertThat(env.exitCode()).isEqualTo(2);
+    }
+}
