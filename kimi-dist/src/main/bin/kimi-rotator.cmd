@@ -14,6 +14,7 @@ if errorlevel 1 (
 )
 for /f "tokens=3" %%v in ('"%JAVA_CMD%" -version 2^>^&1 ^| findstr /i "version"') do set "JAVA_VERSION=%%~v"
 for /f "tokens=1 delims=." %%m in ("%JAVA_VERSION%") do set "JAVA_MAJOR=%%m"
+if "%JAVA_MAJOR%"=="" set "JAVA_MAJOR=0"
 if %JAVA_MAJOR% LSS 17 (
   echo error: kimi-rotator needs Java 17 or newer, but found %JAVA_VERSION%; set JAVA_HOME to a newer Java 1>&2
   exit /b 1

@@ -24,10 +24,6 @@ public final class Ansi {
         return wrap("1", s);
     }
 
-    public String dim(String s) {
-        return wrap("2", s);
-    }
-
     private String wrap(String code, String s) {
         return enabled ? "\u001b[" + code + "m" + s + "\u001b[0m" : s;
     }

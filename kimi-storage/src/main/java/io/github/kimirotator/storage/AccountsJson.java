@@ -53,7 +53,8 @@ public final class AccountsJson {
 
     private static final Pattern START_MARKER = Pattern.compile("\\s*\\(start marker at \\[.*?]\\)");
     private static final Pattern FEATURE_HINT = Pattern.compile(": enable `.*` to allow");
-    private static final Pattern LONG_TOKEN = Pattern.compile("'([^']{9,})'");
+    /** Jackson quotes an unrecognised token as {@code token 'xyz'}; only that text can be part of a key. */
+    private static final Pattern LONG_TOKEN = Pattern.compile("token '([^']{9,})'");
 
     private AccountsJson() {
     }
@@ -292,7 +293,7 @@ public final class AccountsJson {
         while (token.find()) {
             String t = token.group(1);
             String shown = t.startsWith(ApiKeys.PREFIX) ? ApiKeys.display(t) : t.substring(0, 4) + "...";
-            token.appendReplacement(out, Matcher.quoteReplacement("'" + shown + "'"));
+            token.appendReplacement(out, Matcher.quoteReplacement("token '" + shown + "'"));
         }
         token.appendTail(out);
         return out.toString();
