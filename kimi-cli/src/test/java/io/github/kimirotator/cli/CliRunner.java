@@ -19,6 +19,7 @@ final class CliRunner {
     private final Path home;
     private final Map<String, String> variables = new HashMap<>();
     private java.util.Deque<String> consoleAnswers;
+    private boolean terminal;
     private Clock clock = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
 
     CliRunner(Path home) {
@@ -37,6 +38,12 @@ final class CliRunner {
     /** Pretends there is a console that answers the prompts in turn. */
     CliRunner console(String... answers) {
         consoleAnswers = new java.util.ArrayDeque<>(java.util.List.of(answers));
+        return this;
+    }
+
+    /** Pretends stdout is a terminal. */
+    CliRunner terminal(boolean on) {
+        terminal = on;
         return this;
     }
 
@@ -65,7 +72,7 @@ final class CliRunner {
         Environment environment = new Environment(variables, home,
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                clock, false, Optional.empty(), consoleAnswers == null ? Optional.empty()
+                clock, terminal, Optional.empty(), consoleAnswers == null ? Optional.empty()
                         : Optional.of(prompt -> {
                             String answer = consoleAnswers.poll();
                             return answer == null ? null : answer.toCharArray();

@@ -243,4 +243,12 @@ class TestKeyCommands {
         assertThat(doc.get("keys")).hasSize(3);
         assertThat(doc.get("aggregate").get("totalRequests").asLong()).isZero();
     }
+
+    @Test
+    void colourOnlyOnATerminalAndNeverWithNoColorOrJson() throws Exception {
+        assertThat(cli.terminal(true).run("list-keys").out()).contains("\u001b[32m██████████\u001b[0m");
+        assertThat(cli.run("--json", "list-keys").out()).doesNotContain("\u001b[");
+        assertThat(cli.variable("NO_COLOR", "1").run("list-keys").out()).doesNotContain("\u001b[");
+        assertThat(cli.terminal(false).variable("NO_COLOR", "").run("list-keys").out()).doesNotContain("\u001b[");
+    }
 }
