@@ -23,3 +23,7 @@ hyperfine --warmup 3 --runs "${RUNS:-20}" --export-markdown "$work/result.md" \
   -n 'list-keys, CDS archive' "$launcher list-keys" \
   -n 'java -Xshare:auto -version (JVM floor)' "java -Xshare:auto -version" >&2
 cat "$work/result.md"
+echo
+echo "Guice injector creation inside list-keys (mean of 10 runs, with the archive):"
+for _ in $(seq 1 10); do "$launcher" list-keys --verbose 2>&1 >/dev/null | sed -n 's/^debug: Guice injector created in \([0-9.]*\) ms$/\1/p'; done \
+  | awk '{ s += $1; n++ } END { if (n) printf "  %.1f ms\n", s / n }'

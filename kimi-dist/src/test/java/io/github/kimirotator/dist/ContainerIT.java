@@ -48,8 +48,10 @@ class ContainerIT {
         Process inspect = new ProcessBuilder("docker", "image", "inspect", IMAGE).redirectErrorStream(true).start();
         inspect.getInputStream().readAllBytes();
         if (inspect.waitFor() != 0) {
-            Process build = new ProcessBuilder("sh", System.getProperty("kimi.imageScript"), IMAGE)
-                    .redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder("sh", System.getProperty("kimi.imageScript"), IMAGE)
+                    .redirectErrorStream(true);
+            builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+            Process build = builder.start();
             String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(build.waitFor(5, TimeUnit.MINUTES)).isTrue();
             assertThat(build.exitValue()).as(output).isZero();
