@@ -170,7 +170,11 @@ public final class AccountsJson {
                 unknownFields(node, ACCOUNT_FIELDS));
     }
 
-    private static ObjectNode writeAccount(Account a) {
+    /**
+     * The seed's account fields, in the seed's order: all an account is to the seed. The accounts file and the
+     * seed-format backup both start from this.
+     */
+    public static ObjectNode seedAccountFields(Account a) {
         ObjectNode node = NODES.objectNode();
         node.put("key", a.key());
         node.put("name", a.name());
@@ -187,6 +191,11 @@ public final class AccountsJson {
         a.responseTimes().forEach(times::add);
         ObjectNode daily = node.putObject("dailyRequests");
         a.dailyRequests().forEach(daily::put);
+        return node;
+    }
+
+    private static ObjectNode writeAccount(Account a) {
+        ObjectNode node = seedAccountFields(a);
         if (a.disabled()) {
             node.put("disabled", true);
         }

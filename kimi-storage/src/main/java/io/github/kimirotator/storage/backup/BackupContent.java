@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.kimirotator.api.Account;
+import io.github.kimirotator.storage.AccountsJson;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.KimiException;
 import java.io.IOException;
@@ -84,22 +85,7 @@ final class BackupContent {
     }
 
     private static ObjectNode writeAccount(Account a, boolean seed) {
-        ObjectNode node = NODES.objectNode();
-        node.put("key", a.key());
-        node.put("name", a.name());
-        node.put("addedAt", a.addedAt());
-        node.put("lastUsed", a.lastUsed());
-        node.put("rateLimitResetTime", a.rateLimitResetTime());
-        node.put("billingLimitResetTime", a.billingLimitResetTime());
-        node.put("healthScore", a.healthScore());
-        node.put("consecutiveFailures", a.consecutiveFailures());
-        node.put("consecutiveBillingLimitHits", a.consecutiveBillingLimitHits());
-        node.put("totalRequests", a.totalRequests());
-        node.put("successfulRequests", a.successfulRequests());
-        ArrayNode times = node.putArray("responseTimes");
-        a.responseTimes().forEach(times::add);
-        ObjectNode daily = node.putObject("dailyRequests");
-        a.dailyRequests().forEach(daily::put);
+        ObjectNode node = AccountsJson.seedAccountFields(a);
         if (seed) {
             return node;
         }
