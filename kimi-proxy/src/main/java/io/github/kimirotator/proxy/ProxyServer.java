@@ -3,6 +3,8 @@ package io.github.kimirotator.proxy;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.api.state.KeyStateBackend;
+import io.github.kimirotator.storage.state.FileKeyState;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.strategies.KeySelector;
 import io.github.kimirotator.strategies.health.HealthPolicy;
@@ -51,6 +53,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Clock clock;
     private final KeyPool pool;
     private final StateSync sync;
+    private final KeyStateBackend shared;
     private final ScheduledExecutorService timers;
     private final QueuedThreadPool serverThreads;
     private final Parking parking;
@@ -66,6 +69,18 @@ public final class ProxyServer implements AutoCloseable {
      *     a token
      */
     public ProxyServer(ProxyConfig config, AccountsStore store, KeySelector selector, HealthPolicy policy) {
+        this(config, store, selector, policy, new FileKeyState(policy.clock()));
+    }
+
+    /**
+     * A proxy whose keys' state is shared through {@code shared} (which it closes when it closes).
+     *
+     * @throws KimiException {@code INVALID_ARGUMENT} when {@code config} binds a non-loopback address without
+     *     a token
+     */
+    public ProxyServer(ProxyConfig config, AccountsStore store, KeySelector selector, HealthPolicy policy,
+            KeyStateBackend shared) {
+        this.shared = Objects.requireNonNull(shared, "shared");
         this.config = Objects.requireNonNull(config, "config");
         this.policy = Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(store, "store");
@@ -83,7 +98,8 @@ public final class ProxyServer implements AutoCloseable {
         this.serverThreads = new QueuedThreadPool();
         serverThreads.setName("kimi-proxy");
         this.parking = new Parking(clock, serverThreads);
-        this.pool = new KeyPool(selector, policy, config.maxInFlightPerKey(), this::stateChanged, parking::slotFreed);
+        this.pool = new KeyPool(selector, policy, config.maxInFlightPerKey(), this::stateChanged, parking::slotFreed,
+                shared);
         this.sync = new StateSync(store, pool, parking::wakeAll);
         this.metrics = new ProxyMetrics(pool, policy, parking::size);
         this.client = newUpstreamClient(config);
@@ -91,7 +107,8 @@ public final class ProxyServer implements AutoCloseable {
         this.connector = newConnector(server, config);
         server.addConnector(connector);
         Forwarder forwarder = new Forwarder(config, pool, parking, metrics, client, timers, clock);
-        server.setHandler(new GracefulHandler(new RootHandler(config, forwarder, metrics, this::status)));
+        server.setHandler(new GracefulHandler(new RootHandler(config, forwarder, metrics, this::status,
+                pool::sharedStatus)));
         server.setStopTimeout(config.shutdownTimeout().toMillis());
     }
 
@@ -168,6 +185,12 @@ public final class ProxyServer implements AutoCloseable {
         if (started) {
             sync.close();
         }
+        shared.close();
+    }
+
+    /** Where the keys' shared state lives and whether it can be reached ({@code "state"} in the status). */
+    public KeyStateBackend.Status sharedStatus() {
+        return pool.sharedStatus();
     }
 
     /** The accounts state in memory now. */

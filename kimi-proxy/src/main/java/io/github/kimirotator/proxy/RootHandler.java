@@ -2,6 +2,8 @@ package io.github.kimirotator.proxy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.kimirotator.api.state.KeyStateBackend;
 import io.github.kimirotator.strategies.report.StatusReport;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -31,8 +33,11 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
     private final Forwarder forwarder;
     private final ProxyMetrics metrics;
     private final Supplier<StatusReport> status;
+    private final Supplier<KeyStateBackend.Status> sharedState;
 
-    RootHandler(ProxyConfig config, Forwarder forwarder, ProxyMetrics metrics, Supplier<StatusReport> status) {
+    RootHandler(ProxyConfig config, Forwarder forwarder, ProxyMetrics metrics, Supplier<StatusReport> status,
+            Supplier<KeyStateBackend.Status> sharedState) {
+        this.sharedState = sharedState;
         this.config = config;
         this.auth = new LocalAuth(config.token());
         this.forwarder = forwarder;
@@ -61,13 +66,24 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
                     + " `kimi-rotator serve` as x-api-key or Authorization: Bearer (`kimi-rotator config` prints"
                     + " the settings)");
         } else if (STATUS.equals(path)) {
-            send(call, "application/json", MAPPER.writeValueAsBytes(status.get()));
+            send(call, "application/json", MAPPER.writeValueAsBytes(statusDocument()));
         } else if (METRICS.equals(path)) {
             send(call, ProxyMetrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8));
         } else {
             forward(call);
         }
         return true;
+    }
+
+    /** The keys, and where their shared state lives: {@code "state": {"backend", "connected", "since"}}. */
+    private ObjectNode statusDocument() {
+        ObjectNode document = MAPPER.valueToTree(status.get());
+        KeyStateBackend.Status shared = sharedState.get();
+        ObjectNode state = document.putObject("state");
+        state.put("backend", shared.backend());
+        state.put("connected", shared.connected());
+        state.put("since", shared.since().toString());
+        return document;
     }
 
     private void forward(Call call) {
