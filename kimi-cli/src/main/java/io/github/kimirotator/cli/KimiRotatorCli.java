@@ -56,7 +56,7 @@ public final class KimiRotatorCli implements Callable<Integer> {
             CommandLine.HelpCommand.class);
 
     /** Global options that take a value, skipped when looking for the command name. */
-    private static final Set<String> OPTIONS_WITH_VALUE = Set.of("--config", "--state");
+    private static final Set<String> OPTIONS_WITH_VALUE = Set.of("--config", "--state", "--state-prefix");
 
     @Mixin
     private final GlobalOptions globals = new GlobalOptions();

@@ -1,6 +1,7 @@
 package io.github.kimirotator.cli.commands;
 
 import io.github.kimirotator.api.Account;
+import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.storage.AccountsStore;
@@ -17,7 +18,12 @@ public final class ClearLimitsCommand extends CliCommand {
     @Override
     protected int run() {
         String[] what = new String[1];
-        context().get(AccountsStore.class).update(state -> {
+        AccountsStore store = context().get(AccountsStore.class);
+        // The shared state first: when it cannot be reached, the file stays as it was.
+        AccountsState current = store.read();
+        context().clearSharedLimits("all".equals(target) ? current.accounts().stream().map(Account::key).toList()
+                : List.of(current.accounts().get(Arguments.index(target, current)).key()));
+        store.update(state -> {
             if ("all".equals(target)) {
                 List<Account> cleared = state.accounts().stream().map(HealthPolicy::clearLimits).toList();
                 what[0] = "all " + cleared.size() + " keys";

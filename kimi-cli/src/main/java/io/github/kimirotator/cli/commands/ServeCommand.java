@@ -1,6 +1,7 @@
 package io.github.kimirotator.cli.commands;
 
 import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.state.KeyStateBackend;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.proxy.LocalToken;
@@ -9,6 +10,7 @@ import io.github.kimirotator.proxy.ProxyServer;
 import io.github.kimirotator.proxy.ServeFile;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.storage.ConfigPaths;
+import io.github.kimirotator.storage.state.RedisKeyState;
 import io.github.kimirotator.strategies.KeySelector;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.github.kimirotator.strategies.health.KeyStatus;
@@ -74,7 +76,8 @@ public final class ServeCommand extends CliCommand {
         }
         AccountsStore store = context().get(AccountsStore.class);
         HealthPolicy policy = context().get(HealthPolicy.class);
-        ProxyServer server = new ProxyServer(config, store, context().get(KeySelector.class), policy);
+        KeyStateBackend shared = context().get(KeyStateBackend.class);
+        ProxyServer server = new ProxyServer(config, store, context().get(KeySelector.class), policy, shared);
         server.start();
         URI url = server.uri();
         ServeFile serveFile = ServeFile.write(paths.ownDir(),
@@ -85,7 +88,13 @@ public final class ServeCommand extends CliCommand {
             serveFile.close();
             stopped.countDown();
         }, "kimi-rotator-shutdown"));
-        printBanner(url, config, store.read(), policy);
+        printBanner(url, config, shared.overlay(store.read()), policy);
+        if (shared.status().shared()) {
+            context().out().println("Shared key state: " + RedisKeyState.redacted(context().stateUrl())
+                    + (context().options().statePrefix() != null ? " (prefix " + context().options().statePrefix() + ")" : "")
+                    + (shared.status().connected() ? ", connected" : ", not reachable yet: serving from local state"));
+            context().out().flush();
+        }
         stopped.await();
         return 0;
     }
