@@ -74,7 +74,7 @@ public final class RedisKeyState implements KeyStateBackend {
     private static final int BATCH = 256;
     private static final int MAX_JOURNAL = 100_000;
     /** Lua numbers are doubles: times beyond this could not be stored exactly. */
-    static final long MAX_TIME = (1L << 53) - 1;
+    public static final long MAX_TIME = (1L << 53) - 1;
 
     private static final String EVENT = resource("event.lua");
     private static final String READ = resource("read.lua");
