@@ -160,6 +160,11 @@ final class KeyPool {
         return shared.overlay(local);
     }
 
+    /** {@code fromFile} with each key's shared state laid over it (itself without shared state). */
+    AccountsState withShared(AccountsState fromFile) {
+        return shared.overlay(fromFile);
+    }
+
     /** Where the shared key state lives, and whether it can be reached. */
     KeyStateBackend.Status sharedStatus() {
         return shared.status();

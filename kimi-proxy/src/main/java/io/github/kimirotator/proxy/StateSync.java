@@ -105,7 +105,8 @@ final class StateSync implements AutoCloseable {
         if (pending.isEmpty()) {
             return;
         }
-        AccountsState written = store.update(fresh -> HealthJournal.replay(fresh, pending, pool.zone()));
+        // With shared state, the file gets each key's shared view, so the seed and the CLI see what all proxies saw.
+        AccountsState written = store.update(fresh -> pool.withShared(HealthJournal.replay(fresh, pending, pool.zone())));
         pool.flushed(pending.size(), written);
     }
 
