@@ -1,12 +1,15 @@
 package io.github.kimirotator.cli.commands;
 
 import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.ErrorCode;
+import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.proxy.LocalToken;
 import io.github.kimirotator.proxy.ProxyConfig;
 import io.github.kimirotator.proxy.ProxyServer;
 import io.github.kimirotator.proxy.ServeFile;
+import io.github.kimirotator.proxy.ServeLock;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.storage.ConfigPaths;
 import io.github.kimirotator.strategies.KeySelector;
@@ -14,6 +17,7 @@ import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.github.kimirotator.strategies.health.KeyStatus;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -73,25 +77,51 @@ public final class ServeCommand extends CliCommand {
                 .withIdleTimeout(Duration.ofSeconds(Arguments.integer("idle timeout", idleTimeout, 1, 86_400)))
                 .withMaxBodyBytes(Arguments.integer("max body size in MiB", maxBodyMib, 1, 2047) * 1024L * 1024L)
                 .withMaxInFlightPerKey(Arguments.integer("max in-flight per key", maxInFlightPerKey, 0, 1_000_000));
-        if (!noAuth) {
-            config = config.withToken(LocalToken.loadOrCreate(paths.ownDir()));
+        Path ownDir = paths.ownDir();
+        ServeLock lock = ServeLock.tryAcquire(ownDir).orElseThrow(() -> alreadyServing(ownDir));
+        ProxyServer server = null;
+        ServeFile serveFile;
+        AccountsStore store;
+        HealthPolicy policy;
+        try {
+            if (!noAuth) {
+                config = config.withToken(LocalToken.loadOrCreate(ownDir));
+            }
+            store = context().get(AccountsStore.class);
+            policy = context().get(HealthPolicy.class);
+            server = new ProxyServer(config, store, context().get(KeySelector.class), policy);
+            server.start();
+            // The lock is ours, so a serve.json found here was left by a proxy that is gone: replace it.
+            serveFile = ServeFile.write(ownDir, new ServeFile.Info(server.uri(), ProcessHandle.current().pid(),
+                    context().get(Clock.class).instant()));
+        } catch (RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
+            lock.close();
+            throw e;
         }
-        AccountsStore store = context().get(AccountsStore.class);
-        HealthPolicy policy = context().get(HealthPolicy.class);
-        ProxyServer server = new ProxyServer(config, store, context().get(KeySelector.class), policy);
-        server.start();
         URI url = server.uri();
-        ServeFile serveFile = ServeFile.write(paths.ownDir(),
-                new ServeFile.Info(url, ProcessHandle.current().pid(), context().get(Clock.class).instant()));
+        ProxyServer running = server;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            running.close();
             serveFile.close();
+            lock.close();
             stopped.countDown();
         }, "kimi-rotator-shutdown"));
         printBanner(url, config, store.read(), policy);
         stopped.await();
         return 0;
+    }
+
+    /** The error for a second {@code serve} on one accounts file. */
+    static KimiException alreadyServing(Path ownDir) {
+        return ServeFile.read(ownDir)
+                .map(info -> new KimiException(ErrorCode.PROXY_ALREADY_RUNNING, "a proxy already serves this file at "
+                        + info.url() + " (pid " + info.pid() + ")"))
+                .orElseGet(() -> new KimiException(ErrorCode.PROXY_ALREADY_RUNNING, "a proxy for this file is starting"
+                        + " or stopping (it holds " + ServeLock.path(ownDir) + "); try again in a moment"));
     }
 
     private void printBanner(URI url, ProxyConfig config, AccountsState state, HealthPolicy policy) {
