@@ -103,6 +103,8 @@ public final class RedisKeyState implements KeyStateBackend {
     private volatile StatefulRedisPubSubConnection<String, String> pubSub;
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private volatile Overlaid overlaid;
+    /** Each shared key's state as this proxy sees it: the snapshot with its own newer events applied. */
+    private volatile Map<String, Account> sharedByFp = Map.of();
     private volatile Status status;
     private volatile boolean closed;
     private boolean downLogged;
@@ -120,8 +122,7 @@ public final class RedisKeyState implements KeyStateBackend {
     }
 
     /** The last overlay, reused while nothing it depends on has changed. */
-    private record Overlaid(AccountsState local, Snapshot snapshot, long journalVersion, long atMillis,
-            AccountsState result) {
+    private record Overlaid(AccountsState local, long journalVersion, long atMillis, AccountsState result) {
     }
 
     /**
@@ -246,12 +247,17 @@ public final class RedisKeyState implements KeyStateBackend {
         }
         long applied = (Long) out.get(0);
         Snapshot s = new Snapshot(byFp, applied, started, inv, java.util.Set.copyOf(fps));
-        install(s, Math.max(applied, acked));
+        install(s, Math.max(applied, acked), local);
         long t = (Long) out.get(1);
         return turn && t >= 0 ? OptionalLong.of(t) : OptionalLong.empty();
     }
 
-    private void install(Snapshot s, long covered) {
+    /**
+     * Makes {@code s} the snapshot and rebuilds the shared view from it: each key's fields, with this proxy's
+     * events that the snapshot does not include applied on top. Events Redis holds and {@code s} covers are
+     * dropped from the journal.
+     */
+    private void install(Snapshot s, long covered, AccountsState local) {
         journalLock.lock();
         try {
             if (s.readAtNanos() < snapshot.readAtNanos()) {
@@ -261,58 +267,72 @@ public final class RedisKeyState implements KeyStateBackend {
             while (!journal.isEmpty() && journal.peekFirst().seq() <= covered && journal.peekFirst().seq() <= ackedSeq) {
                 journal.pollFirst();
             }
+            Map<String, Account> rebuilt = new HashMap<>();
+            for (Account a : local.accounts()) {
+                String fp = fingerprints.of(a.key());
+                Map<String, String> fields = s.byFp().get(fp);
+                if (fields != null) {
+                    rebuilt.put(fp, merged(a, fields));
+                }
+            }
+            for (Pending p : journal) {
+                if (p.seq() > s.appliedSeq()) {
+                    rebuilt.computeIfPresent(p.fp(), (fp, a) -> applied(a, p));
+                }
+            }
+            sharedByFp = rebuilt;
             journalVersion.incrementAndGet();
         } finally {
             journalLock.unlock();
         }
     }
 
+    private Account applied(Account a, Pending p) {
+        return HealthPolicy.applyAt(a, p.event(), p.at(), clock.getZone(), p.autoRecover(), p.cooldownMinutes());
+    }
+
     @Override
     public AccountsState overlay(AccountsState local) {
-        Snapshot s = snapshot;
+        Map<String, Account> shared = sharedByFp;
         long version = journalVersion.get();
         long now = clock.millis();
         Overlaid last = overlaid;
-        if (last != null && last.local() == local && last.snapshot() == s && last.journalVersion() == version
+        if (last != null && last.local() == local && last.journalVersion() == version
                 && now - last.atMillis() < 1000 && now >= last.atMillis()) {
             return last.result();
         }
-        AccountsState result = compute(local, s);
-        overlaid = new Overlaid(local, s, version, now, result);
+        AccountsState result = local;
+        if (!shared.isEmpty()) {
+            List<Account> accounts = new ArrayList<>(local.accounts().size());
+            boolean changed = false;
+            for (Account a : local.accounts()) {
+                Account s = shared.get(fingerprints.of(a.key()));
+                accounts.add(s == null ? a : withSharedFields(a, s));
+                changed |= s != null;
+            }
+            result = changed ? policy.autoRecover(local.withAccounts(accounts)) : local;
+        }
+        overlaid = new Overlaid(local, version, now, result);
         return result;
     }
 
-    private AccountsState compute(AccountsState local, Snapshot s) {
-        if (s.byFp().isEmpty()) {
-            return local;
-        }
-        List<Pending> mine;
-        journalLock.lock();
-        try {
-            mine = new ArrayList<>(journal);
-        } finally {
-            journalLock.unlock();
-        }
-        List<Account> accounts = new ArrayList<>(local.accounts().size());
-        boolean changed = false;
-        for (Account a : local.accounts()) {
-            String fp = fingerprints.of(a.key());
-            Map<String, String> fields = s.byFp().get(fp);
-            if (fields == null) {
-                accounts.add(a);
-                continue;
-            }
-            Account shared = merged(a, fields);
-            for (Pending p : mine) {
-                if (p.seq() > s.appliedSeq() && p.fp().equals(fp)) {
-                    shared = HealthPolicy.applyAt(shared, p.event(), p.at(), clock.getZone(), p.autoRecover(),
-                            p.cooldownMinutes());
-                }
-            }
-            accounts.add(shared);
-            changed = true;
-        }
-        return changed ? policy.autoRecover(local.withAccounts(accounts)) : local;
+    /** {@code local} (its key, name, response times, extra fields) with the shared fields of {@code shared}. */
+    static Account withSharedFields(Account local, Account shared) {
+        return local.toBuilder()
+                .healthScore(shared.healthScore())
+                .rateLimitResetTime(shared.rateLimitResetTime())
+                .billingLimitResetTime(shared.billingLimitResetTime())
+                .consecutiveFailures(shared.consecutiveFailures())
+                .consecutiveBillingLimitHits(shared.consecutiveBillingLimitHits())
+                .totalRequests(shared.totalRequests())
+                .successfulRequests(shared.successfulRequests())
+                .lastUsed(shared.lastUsed())
+                .disabled(shared.disabled())
+                .limitReason(shared.limitReason())
+                .lastPenaltyAt(shared.lastPenaltyAt())
+                .lastRecoveryAt(shared.lastRecoveryAt())
+                .dailyRequests(shared.dailyRequests())
+                .build();
     }
 
     @Override
@@ -324,8 +344,15 @@ public final class RedisKeyState implements KeyStateBackend {
             if (journal.size() >= MAX_JOURNAL) {
                 journal.pollFirst();
             }
-            journal.addLast(new Pending(nextSeq++, key, fingerprints.of(key), event, at, local.autoRefreshHealth(),
-                    local.healthRefreshCooldownMinutes(), seed));
+            Pending p = new Pending(nextSeq++, key, fingerprints.of(key), event, at, local.autoRefreshHealth(),
+                    local.healthRefreshCooldownMinutes(), seed);
+            journal.addLast(p);
+            Account shared = sharedByFp.get(p.fp());
+            if (shared != null) {
+                Map<String, Account> next = new HashMap<>(sharedByFp);
+                next.put(p.fp(), applied(shared, p));
+                sharedByFp = next;
+            }
             journalVersion.incrementAndGet();
             journalGrew.signal();
         } finally {
