@@ -45,6 +45,14 @@ public final class ConfigCommand extends CliCommand {
             context().out().println("export ANTHROPIC_SMALL_FAST_MODEL=" + MODEL);
             return 0;
         }
+        Map<String, Object> doc = openCodeDocument(base, token);
+        context().out().println("// OpenCode: merge into ~/.config/opencode/opencode.json");
+        context().out().println(Json.write(doc));
+        return 0;
+    }
+
+    /** OpenCode's settings for the proxy at {@code base}: its {@code anthropic} provider pointed there. */
+    static Map<String, Object> openCodeDocument(String base, String token) {
         Map<String, Object> model = new LinkedHashMap<>();
         model.put("name", "Kimi K2.5 (via kimi-rotator)");
         model.put("limit", Map.of("context", 262144, "output", 32768));
@@ -59,9 +67,12 @@ public final class ConfigCommand extends CliCommand {
         doc.put("provider", Map.of("anthropic", anthropic));
         doc.put("model", "anthropic/" + MODEL);
         doc.put("small_model", "anthropic/" + MODEL);
-        context().out().println("// OpenCode: merge into ~/.config/opencode/opencode.json");
-        context().out().println(Json.write(doc));
-        return 0;
+        return doc;
+    }
+
+    /** {@link #openCodeDocument} as JSON, e.g. for {@code OPENCODE_CONFIG_CONTENT}. */
+    static String openCodeConfig(String base, String token) {
+        return Json.write(openCodeDocument(base, token));
     }
 
     private static URI runningProxy(Path ownDir) {
