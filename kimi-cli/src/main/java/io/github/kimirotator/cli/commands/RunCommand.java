@@ -19,7 +19,12 @@ import picocli.CommandLine.Parameters;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
-@Command(name = "run", description = "Run a client (e.g. claude) pointed at the proxy of this accounts file, starting one in the background if none runs.")
+@Command(name = "run", description = "Run a client (e.g. claude) pointed at the proxy of this accounts file, starting one in the background if none runs.",
+        footerHeading = "%nEnvironment:%n",
+        footer = {
+            "  sets ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN and OPENCODE_CONFIG_CONTENT for COMMAND, removes",
+            "  ANTHROPIC_API_KEY, and sets ANTHROPIC_MODEL, ANTHROPIC_SMALL_FAST_MODEL unless they are set;",
+            "  KIMI_ROTATOR_UPSTREAM   the upstream of a proxy it starts when --upstream is not given"})
 public final class RunCommand extends CliCommand {
     /** Claude Code and the Anthropic SDKs read these. */
     static final String BASE_URL = "ANTHROPIC_BASE_URL";

@@ -30,7 +30,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "serve", description = "Run the local Anthropic-compatible proxy that rotates the keys.")
+@Command(name = "serve", description = "Run the local Anthropic-compatible proxy that rotates the keys.",
+        footerHeading = "%nEnvironment:%n",
+        footer = {
+            "  " + ServeCommand.UPSTREAM_VARIABLE + "   the upstream API when --upstream is not given",
+            "  KIMI_ROTATOR_LOG_LEVEL  the log level (e.g. debug)"})
 public final class ServeCommand extends CliCommand {
     static final String UPSTREAM_VARIABLE = ServeOptions.UPSTREAM_VARIABLE;
 
@@ -125,19 +129,20 @@ public final class ServeCommand extends CliCommand {
 
     private void printBanner(URI url, ProxyConfig config, AccountsState state, HealthPolicy policy) {
         PrintStream out = context().out();
+        String program = context().programName();
         long usable = state.accounts().stream().filter(a -> policy.status(a) != KeyStatus.DISABLED
                 && policy.status(a) != KeyStatus.LIMITED).count();
         out.println("Listening on " + url + " (upstream " + config.upstream() + ")");
         out.println("Strategy: " + state.effectiveStrategy() + "; usable keys: " + usable + " of " + state.accounts().size());
         if (state.accounts().isEmpty()) {
-            out.println("No keys yet: add one with 'kimi-rotator add-key sk-kimi-... \"My Account\"' (picked up while running).");
+            out.println("No keys yet: add one with '" + program + " add-key sk-kimi-... \"My Account\"' (picked up while running).");
         } else if (usable == 0) {
-            out.println("No key can serve now: see 'kimi-rotator list-keys', or 'kimi-rotator clear-limits all'.");
+            out.println("No key can serve now: see '" + program + " list-keys', or '" + program + " clear-limits all'.");
         }
         out.println(options.noAuth() ? "Auth: off (--no-auth)" : "Auth: local token in " + LocalToken.path(
                 context().get(ConfigPaths.class).ownDir()));
-        out.println("Client settings: 'kimi-rotator config claude-code' or 'kimi-rotator config opencode'. Stop with "
-                + (detached ? "'kimi-rotator stop'." : "Ctrl-C."));
+        out.println("Client settings: '" + program + " config claude-code' or '" + program + " config opencode'. Stop with "
+                + (detached ? "'" + program + " stop'." : "Ctrl-C."));
         out.flush();
     }
 }

@@ -5,7 +5,9 @@ import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "start", description = "Start the proxy in the background (log in <config dir>/kimi-rotator/serve.log); takes the options of 'serve'.")
+@Command(name = "start", description = "Start the proxy in the background (log in <config dir>/kimi-rotator/serve.log); takes the options of 'serve'.",
+        footerHeading = "%nEnvironment:%n",
+        footer = {"  KIMI_ROTATOR_UPSTREAM   the upstream API when --upstream is not given"})
 public final class StartCommand extends CliCommand {
     @Mixin
     ServeOptions options = new ServeOptions();
