@@ -195,6 +195,36 @@ class RunIT {
         assertThat(missing.err()).startsWith("error: ");
     }
 
+    @Test
+    void stopSignalsOnlyAProxyOfOursAndClearsAServeJsonLeftBehind() throws Exception {
+        // serve.json naming a live process that is not kimi-rotator (the pid of a dead proxy, reused).
+        Process stranger = new ProcessBuilder("sleep", "60").start();
+        started.add(stranger);
+        Files.createDirectories(ownDir);
+        Files.writeString(ownDir.resolve("serve.json"), "{\"url\":\"http://127.0.0.1:9\",\"pid\":" + stranger.pid()
+                + ",\"startedAt\":\"2026-11-30T00:00:00Z\"}\n");
+        Launcher.Result stop = cli.run("stop");
+        assertThat(stop.exitCode()).isZero();
+        assertThat(stop.out()).startsWith("No proxy is running for ");
+        assertThat(stranger.isAlive()).as("not ours: never signalled").isTrue();
+        assertThat(ownDir.resolve("serve.json")).as("a serve.json whose proxy is gone").doesNotExist();
+        assertThat(cli.run("status").exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void aStartThatFailsLeavesNothingRunningAndNamesTheLog() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Launcher.Result start = cli.run("start", "--port", Integer.toString(taken.getLocalPort()));
+            assertThat(start.exitCode()).isEqualTo(1);
+            assertThat(start.err()).startsWith("error: the proxy did not start: cannot listen on 127.0.0.1:" + taken.getLocalPort())
+                    .endsWith("(log: " + ownDir.resolve("serve.log") + ")\n");
+            assertThat(start.err().lines()).hasSize(1);
+        }
+        assertThat(ownDir.resolve("serve.json")).doesNotExist();
+        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(home.toString())
+                && p.info().commandLine().orElse("").contains(" serve "))).as("no proxy left running").isEmpty();
+    }
+
     private long servePid() throws IOException {
         return serveJson().get("pid").asLong();
     }
