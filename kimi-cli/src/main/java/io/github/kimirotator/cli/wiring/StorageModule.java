@@ -6,6 +6,7 @@ import com.google.inject.Singleton;
 import io.github.kimirotator.api.state.KeyStateBackend;
 import io.github.kimirotator.cli.Environment;
 import io.github.kimirotator.cli.GlobalOptions;
+import io.github.kimirotator.cli.TerminalLockWatcher;
 import io.github.kimirotator.storage.AccountsFile;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.storage.ConfigPaths;
@@ -19,8 +20,8 @@ public final class StorageModule extends AbstractModule {
 
     @Provides
     @Singleton
-    AccountsStore accountsStore(ConfigPaths paths, Clock clock) {
-        return new AccountsFile(paths.accountsFile(), clock);
+    AccountsStore accountsStore(ConfigPaths paths, Clock clock, Environment environment) {
+        return new AccountsFile(paths.accountsFile(), clock, new TerminalLockWatcher(environment.err()));
     }
 
     /**
