@@ -5,6 +5,7 @@ import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.HealthEvent;
 import io.github.kimirotator.api.state.KeyStateBackend;
+import io.github.kimirotator.storage.state.FileKeyState;
 import io.github.kimirotator.api.strategy.Selection;
 import io.github.kimirotator.strategies.KeySelector;
 import io.github.kimirotator.strategies.builtin.RoundRobinStrategy;
@@ -77,6 +78,11 @@ final class KeyPool {
      * @param onEvent run after each recorded event (outside the lock), to schedule a write
      * @param onRelease run after each released lease (outside the lock), to wake requests waiting for a slot
      */
+    KeyPool(KeySelector selector, HealthPolicy policy, int maxInFlightPerKey, Runnable onEvent, Runnable onRelease) {
+        this(selector, policy, maxInFlightPerKey, onEvent, onRelease, new FileKeyState(policy.clock()));
+    }
+
+    /** A pool whose keys' state is also shared through {@code shared}. */
     KeyPool(KeySelector selector, HealthPolicy policy, int maxInFlightPerKey, Runnable onEvent, Runnable onRelease,
             KeyStateBackend shared) {
         this.shared = shared;

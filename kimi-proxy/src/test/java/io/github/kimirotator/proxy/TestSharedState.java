@@ -124,7 +124,38 @@ class TestSharedState {
         assertThat(doc.path("keys").get(0).path("reason").asText()).isEqualTo("rate limited");
         assertThat(doc.path("state").path("backend").asText()).isEqualTo("redis");
         assertThat(doc.path("state").path("connected").asBoolean()).isTrue();
+        assertThat(proxies.get(2).send(proxies.get(2).request("/_kimi/metrics").GET()).body())
+                .containsPattern("(?m)^kimi_state_connected\\{backend=\"redis\"} 1");
+        // Proxy 2 saw no 429 itself; its accounts file still gets the shared view, for the seed and the CLI.
+        assertThat(eventually(() -> proxies.get(1).stored(KEY_A).limitedUntil() > ProxyHarness.START.toEpochMilli()))
+                .isTrue();
         assertNoRawKeyInRedis();
+    }
+
+    @Test
+    void aPasswordFromTheUrlOrTheEnvironmentIsUsedAndNeverShown() throws Exception {
+        String password = "s3cret-redis-password";
+        redis.commands().configSet("requirepass", password);
+        try {
+            HealthPolicy policy = new HealthPolicy(new MutableClock(ProxyHarness.START));
+            try (RedisKeyState inUrl = new RedisKeyState("redis://:" + password + "@127.0.0.1:" + redis.port, null,
+                    prefix, null, policy, Duration.ofSeconds(1));
+                    RedisKeyState fromVariable = new RedisKeyState(redis.url(), password, prefix, null, policy,
+                            Duration.ofSeconds(1));
+                    RedisKeyState without = new RedisKeyState(redis.url(), null, prefix, null, policy,
+                            Duration.ofSeconds(1))) {
+                assertThat(inUrl.status().connected()).isTrue();
+                assertThat(fromVariable.status().connected()).isTrue();
+                assertThat(without.status().connected()).isFalse();
+                var failure = org.assertj.core.api.Assertions.catchThrowable(() -> without.sync(AccountsState.empty()));
+                assertThat(failure).hasMessageStartingWith("shared state on redis 127.0.0.1:" + redis.port);
+                assertThat(RedisKeyState.redacted("redis://:" + password + "@127.0.0.1:1/2"))
+                        .isEqualTo("redis://***@127.0.0.1:1/2");
+            }
+        } finally {
+            redis.commands().auth(password);
+            redis.commands().configSet("requirepass", "");
+        }
     }
 
     @Test

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * while a key works, no request waits for Redis beyond its timeout, and the proxies end with one view.
  */
 class TestSharedStateFaults {
+    static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     /** Far above the Redis timeout (250 ms) plus the fake upstream's time, far below the 5 s pause. */
     static final long SLOWEST_ALLOWED_MILLIS = 3000;
 
@@ -118,6 +119,11 @@ class TestSharedStateFaults {
         loadFor(40);
         redis.stop();
         assertThat(eventually(() -> allConnected(false))).isTrue();
+        ProxyHarness first = proxies.get(0);
+        assertThat(first.send(first.request("/_kimi/metrics").GET()).body())
+                .containsPattern("(?m)^kimi_state_connected\\{backend=\"redis\"} 0");
+        assertThat(JSON.readTree(first.send(first.request("/_kimi/status").GET()).body()).path("state")
+                .path("connected").asBoolean(true)).isFalse();
         // A limit learnt while Redis is away reaches the other proxy when it is back.
         upstream().then(KEY_A, FakeUpstream.error(429, "rate_limit_error", "slow down", "retry-after", "600"));
         loadFor(40);
