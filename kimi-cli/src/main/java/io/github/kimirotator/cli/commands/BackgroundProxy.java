@@ -111,6 +111,13 @@ final class BackgroundProxy {
             throw new KimiException(ErrorCode.IO_ERROR, "cannot start the proxy: " + e.getMessage(), e);
         }
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        // Interrupted (Ctrl-C, SIGTERM) before the proxy answers: it is ended too.
+        Thread abandon = new Thread(() -> {
+            if (process.isAlive()) {
+                kill(process);
+            }
+        }, "kimi-start-abandoned");
+        Runtime.getRuntime().addShutdownHook(abandon);
         try {
             while (System.nanoTime() < deadline) {
                 Optional<ServeFile.Info> info = ServeFile.read(ownDir);
@@ -140,6 +147,12 @@ final class BackgroundProxy {
                 kill(process);
             }
             throw e;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(abandon);
+            } catch (IllegalStateException e) {
+                // Shutting down already: the hook does its work.
+            }
         }
         kill(process);
         throw new KimiException(ErrorCode.IO_ERROR, "the proxy did not answer within " + START_TIMEOUT.toSeconds()
