@@ -2,6 +2,7 @@ package io.github.kimirotator.proxy;
 
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.HealthEvent;
+import io.github.kimirotator.api.TokenUsage;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.github.kimirotator.strategies.health.KeyStatus;
 import io.micrometer.core.instrument.Counter;
@@ -25,8 +26,11 @@ final class ProxyMetrics {
     private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
     private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
     private final Map<Integer, Counter> answers = new ConcurrentHashMap<>();
+    private final Map<String, Counter> tokens = new ConcurrentHashMap<>();
+    private final History history;
 
-    ProxyMetrics(KeyPool pool, HealthPolicy policy, IntSupplier waiting) {
+    ProxyMetrics(KeyPool pool, HealthPolicy policy, IntSupplier waiting, History history) {
+        this.history = history;
         failovers = Counter.builder("kimi.failovers")
                 .description("Requests sent again with another key")
                 .register(registry);
@@ -48,6 +52,7 @@ final class ProxyMetrics {
 
     /** One upstream attempt with the key {@code keyId} ended with {@code outcome}. */
     void attempt(String keyId, String outcome) {
+        history.attempt(keyId);
         attempts.computeIfAbsent(keyId + ' ' + outcome, k -> Counter.builder("kimi.requests")
                 .description("Upstream attempts by key id and outcome")
                 .tag("key", keyId)
@@ -58,6 +63,7 @@ final class ProxyMetrics {
 
     /** The upstream took {@code elapsed} to start answering a request sent with {@code keyId}. */
     void latency(String keyId, Duration elapsed) {
+        history.latency(elapsed);
         latencies.computeIfAbsent(keyId, k -> Timer.builder("kimi.upstream.latency")
                 .description("Time until the upstream's response headers")
                 .tag("key", keyId)
@@ -70,6 +76,27 @@ final class ProxyMetrics {
 
     void failover() {
         failovers.increment();
+        history.failover();
+    }
+
+    /** An answer with the key {@code keyId} reported {@code used} tokens. */
+    void tokens(String keyId, TokenUsage used) {
+        history.tokens(keyId, used);
+        count(keyId, "input", used.input());
+        count(keyId, "output", used.output());
+        count(keyId, "cache_read", used.cacheRead());
+        count(keyId, "cache_creation", used.cacheCreation());
+    }
+
+    private void count(String keyId, String kind, long n) {
+        if (n > 0) {
+            tokens.computeIfAbsent(keyId + ' ' + kind, k -> Counter.builder("kimi.tokens")
+                    .description("Tokens the upstream reported used, by key id and kind")
+                    .tag("key", keyId)
+                    .tag("kind", kind)
+                    .register(registry))
+                    .increment(n);
+        }
     }
 
     /** The proxy answered a client with {@code status}. */
