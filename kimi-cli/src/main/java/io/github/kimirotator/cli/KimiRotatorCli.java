@@ -20,6 +20,7 @@ import io.github.kimirotator.cli.commands.SetStrategyCommand;
 import io.github.kimirotator.cli.commands.StatsCommand;
 import io.github.kimirotator.cli.commands.StrategiesCommand;
 import io.github.kimirotator.cli.commands.UseKeyCommand;
+import io.github.kimirotator.cli.commands.WatchCommand;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Set;
@@ -52,6 +53,7 @@ public final class KimiRotatorCli implements Callable<Integer> {
             ExportKeysCommand.class,
             ImportKeysCommand.class,
             ServeCommand.class,
+            WatchCommand.class,
             ConfigCommand.class,
             CommandLine.HelpCommand.class);
 

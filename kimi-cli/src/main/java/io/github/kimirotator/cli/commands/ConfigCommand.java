@@ -5,8 +5,8 @@ import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.cli.Json;
+import io.github.kimirotator.cli.RunningProxy;
 import io.github.kimirotator.proxy.LocalToken;
-import io.github.kimirotator.proxy.ServeFile;
 import io.github.kimirotator.storage.ConfigPaths;
 import java.net.URI;
 import java.nio.file.Path;
@@ -34,7 +34,7 @@ public final class ConfigCommand extends CliCommand {
         }
         ConfigPaths paths = context().get(ConfigPaths.class);
         Path ownDir = paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME);
-        URI proxy = url != null ? Arguments.uri("url", url) : runningProxy(ownDir);
+        URI proxy = url != null ? Arguments.uri("url", url) : RunningProxy.url(ownDir);
         String base = proxy.toString().replaceAll("/+$", "");
         String token = readToken(ownDir);
         if ("claude-code".equals(client)) {
@@ -62,16 +62,6 @@ public final class ConfigCommand extends CliCommand {
         context().out().println("// OpenCode: merge into ~/.config/opencode/opencode.json");
         context().out().println(Json.write(doc));
         return 0;
-    }
-
-    private static URI runningProxy(Path ownDir) {
-        ServeFile.Info info = ServeFile.read(ownDir).orElseThrow(() -> new KimiException(ErrorCode.NO_RUNNING_PROXY,
-                "no running proxy found (" + ServeFile.path(ownDir) + " is missing); start one with 'kimi-rotator serve' or pass --url"));
-        if (ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) {
-            return info.url();
-        }
-        throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "no running proxy found (process " + info.pid()
-                + " from " + ServeFile.path(ownDir) + " has ended); start one with 'kimi-rotator serve' or pass --url");
     }
 
     private static String readToken(Path ownDir) {

@@ -148,7 +148,7 @@ function card(k, activeIndex) {
   return el("article", { class: "card " + k.state, "data-index": String(k.index) },
     el("div", { class: "title" },
       el("span", { class: "name" }, swatch, "[" + k.index + "] " + k.name),
-      el("span", { class: "active-mark" }, k.index === activeIndex ? "● active" : "")),
+      el("span", { class: "active-mark" }, k.index === activeIndex ? "● active key" : "")),
     el("div", { class: "ids" }, k.display + "  " + k.id),
     el("div", { class: "gauge" }, gauge(k.health), el("span", { class: "health" }, k.health + " %")),
     stateLine, stats, buttons);
