@@ -12,17 +12,18 @@ public final class RunningProxy {
     }
 
     /**
-     * The URL of the proxy whose {@code serve.json} is in {@code ownDir}, if its process is alive.
+     * The URL of the proxy whose {@code serve.json} is in {@code ownDir}, if its process is alive; messages name
+     * the command as {@code programName} ({@code kimi-rotator} or the seed's {@code opencode-kimi}).
      *
      * @throws KimiException {@code NO_RUNNING_PROXY} saying what to do when there is none
      */
-    public static URI url(Path ownDir) {
+    public static URI url(Path ownDir, String programName) {
         ServeFile.Info info = ServeFile.read(ownDir).orElseThrow(() -> new KimiException(ErrorCode.NO_RUNNING_PROXY,
-                "no running proxy found (" + ServeFile.path(ownDir) + " is missing); start one with 'kimi-rotator serve' or pass --url"));
+                "no running proxy found (" + ServeFile.path(ownDir) + " is missing); start one with '" + programName + " serve' or pass --url"));
         if (ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) {
             return info.url();
         }
         throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "no running proxy found (process " + info.pid()
-                + " from " + ServeFile.path(ownDir) + " has ended); start one with 'kimi-rotator serve' or pass --url");
+                + " from " + ServeFile.path(ownDir) + " has ended); start one with '" + programName + " serve' or pass --url");
     }
 }

@@ -34,7 +34,7 @@ public final class ConfigCommand extends CliCommand {
         }
         ConfigPaths paths = context().get(ConfigPaths.class);
         Path ownDir = paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME);
-        URI proxy = url != null ? Arguments.uri("url", url) : RunningProxy.url(ownDir);
+        URI proxy = url != null ? Arguments.uri("url", url) : RunningProxy.url(ownDir, context().programName());
         String base = proxy.toString().replaceAll("/+$", "");
         String token = readToken(ownDir);
         if ("claude-code".equals(client)) {

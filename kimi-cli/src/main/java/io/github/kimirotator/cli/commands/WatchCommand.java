@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.cli.RunningProxy;
@@ -51,7 +52,7 @@ public final class WatchCommand extends CliCommand {
     @Override
     protected int run() {
         Path ownDir = context().get(ConfigPaths.class).ownDir();
-        base = url != null ? Arguments.uri("url", url) : RunningProxy.url(ownDir);
+        base = url != null ? Arguments.uri("url", url) : RunningProxy.url(ownDir, context().programName());
         token = LocalToken.load(ownDir);
         http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
         // The first look decides: no proxy, or a refused token, is an error (exit 1), not an empty screen.
@@ -148,7 +149,7 @@ public final class WatchCommand extends CliCommand {
         JsonNode thisMinute = minutes.isArray() && minutes.size() > 0 ? minutes.get(minutes.size() - 1) : MAPPER.createObjectNode();
         Instant now = Instant.parse(look.history().path("now").asText(Instant.EPOCH.toString()));
         List<String> lines = new ArrayList<>();
-        lines.add("kimi-rotator watch · strategy " + status.path("strategy").asText() + " · " + TIME.format(now));
+        lines.add("kimi-rotator watch · strategy " + Names.escape(status.path("strategy").asText()) + " · " + TIME.format(now));
         lines.add("");
         lines.add(String.format(Locale.ROOT, "  %-3s %-16s %-18s %6s  %-30s %6s %7s %7s  %s", "#", "key", "name",
                 "health", "state", "in fl.", "req/min", "today", "tokens today (in / out)"));
@@ -158,7 +159,7 @@ public final class WatchCommand extends CliCommand {
             JsonNode tokens = key.path("tokensToday");
             lines.add(String.format(Locale.ROOT, "%s %-3d %-16s %-18s %6d  %-30s %6d %7d %7d  %,d / %,d",
                     index == active ? "●" : "○", index, key.path("display").asText(),
-                    cut(shown(key.path("name").asText()), 18), key.path("health").asInt(), cut(state(key, now), 30),
+                    cut(Names.escape(key.path("name").asText()), 18), key.path("health").asInt(), cut(state(key, now), 30),
                     key.path("inFlight").asInt(), thisMinute.path("requests").path(key.path("id").asText()).asLong(),
                     key.path("requestsToday").asLong(), tokens.path("input").asLong(), tokens.path("output").asLong()));
         }
@@ -181,7 +182,7 @@ public final class WatchCommand extends CliCommand {
             state += " " + ListKeysCommand.human(left.isNegative() ? Duration.ZERO : left);
         }
         if (key.path("reason").isTextual()) {
-            state += " (" + key.path("reason").asText() + ")";
+            state += " (" + Names.escape(key.path("reason").asText()) + ")";
         }
         return state;
     }
@@ -192,20 +193,6 @@ public final class WatchCommand extends CliCommand {
             total += n.asLong();
         }
         return total;
-    }
-
-    /** A name as the terminal may show it: control and format characters escaped, never sent as they are. */
-    private static String shown(String name) {
-        StringBuilder out = new StringBuilder();
-        name.codePoints().forEach(c -> {
-            int type = Character.getType(c);
-            if (type == Character.CONTROL || type == Character.FORMAT) {
-                out.append(String.format(Locale.ROOT, "\\u%04x", c));
-            } else {
-                out.appendCodePoint(c);
-            }
-        });
-        return out.toString();
     }
 
     private static String cut(String s, int width) {
