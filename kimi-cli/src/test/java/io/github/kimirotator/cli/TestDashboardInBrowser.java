@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -67,7 +68,9 @@ class TestDashboardInBrowser {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
                 .usingAnyFreePort().build();
         browser = new ChromeDriver(service, options);
+        // the page redraws its cards every second: an element found just before a redraw goes stale
         waiting = new WebDriverWait(browser, Duration.ofSeconds(15));
+        waiting.ignoring(StaleElementReferenceException.class);
     }
 
     @AfterEach
@@ -107,13 +110,13 @@ class TestDashboardInBrowser {
         assertThat(stateShown(0)).isEqualTo("limited");
         assertThat(stateShown(1)).isEqualTo("active");
         assertThat(stateShown(2)).isEqualTo("disabled");
-        assertThat(card(0).getText()).contains("Account 1").contains("sk-kimi-...1111").contains("rate limited")
+        assertThat(cardText(0)).contains("Account 1").contains("sk-kimi-...1111").contains("rate limited")
                 .contains("● active key");
         JsonNode tokensB = JSON.readTree(proxy.get("/_kimi/status")).at("/keys/1/tokensToday");
         assertThat(tokensB.path("input").asLong()).isPositive();
-        assertThat(card(1).getText()).contains(String.format(java.util.Locale.ROOT, "%,d in / %,d out",
+        assertThat(cardText(1)).contains(String.format(java.util.Locale.ROOT, "%,d in / %,d out",
                 tokensB.path("input").asLong(), tokensB.path("output").asLong()));
-        assertThat(card(2).getText()).contains("key rejected (401)");
+        assertThat(cardText(2)).contains("key rejected (401)");
         String page = browser.getPageSource();
         for (String key : List.of(KEY_A, KEY_B, KEY_C)) {
             assertThat(page).doesNotContain(key);
@@ -130,27 +133,41 @@ class TestDashboardInBrowser {
         Files.copy(png.toPath(), shot, StandardCopyOption.REPLACE_EXISTING);
         assertThat(Files.size(shot)).isPositive();
 
-        card(0).findElement(By.cssSelector("button.clear-limits")).click();
+        waiting.until(d -> {
+            card(0).findElement(By.cssSelector("button.clear-limits")).click();
+            return true;
+        });
         waiting.until(d -> stateShown(0).equals("active"));
         assertThat(browser.findElement(By.id("message")).getText()).isEqualTo("Limits cleared for [0]");
-        assertThat(card(0).findElements(By.cssSelector(".countdown"))).isEmpty();
+        List<WebElement> countdowns = waiting.until(d -> card(0).findElements(By.cssSelector(".countdown")));
+        assertThat(countdowns).isEmpty();
         assertThat(state(0)).isEqualTo("active");
         CliRunner.Result list = cli.run("--json", "list-keys");
         assertThat(JSON.readTree(list.out()).at("/keys/0/state").asText()).isEqualTo("active");
         assertThat(JSON.readTree(list.out()).at("/keys/0/limitedUntil").isNull()).isTrue();
         assertThat(cli.run("list-keys").out()).contains("[0] Account 1").doesNotContain("Limited");
+
+        // the page says so plainly when the proxy stops answering
+        proxy.close();
+        proxy = null;
+        waiting.until(ExpectedConditions.visibilityOfElementLocated(By.id("down")));
+        assertThat(browser.findElement(By.id("down")).getText()).startsWith("The proxy is not answering");
     }
 
     private WebElement card(int index) {
         return browser.findElement(By.cssSelector(".card[data-index='" + index + "']"));
     }
 
+    private String cardText(int index) {
+        return waiting.until(d -> card(index).getText());
+    }
+
     private String stateShown(int index) {
-        return card(index).findElement(By.cssSelector(".state")).getText();
+        return waiting.until(d -> card(index).findElement(By.cssSelector(".state")).getText());
     }
 
     private int countdown() {
-        Matcher m = SECONDS.matcher(card(0).findElement(By.cssSelector(".countdown")).getText());
+        Matcher m = SECONDS.matcher(waiting.until(d -> card(0).findElement(By.cssSelector(".countdown")).getText()));
         assertThat(m.find()).isTrue();
         return Integer.parseInt(m.group(1));
     }

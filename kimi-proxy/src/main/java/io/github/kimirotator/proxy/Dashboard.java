@@ -78,7 +78,7 @@ final class Dashboard {
 
     /** Whether {@code path} is the page or one of its assets. */
     boolean isPage(String path) {
-        return assets.containsKey(path);
+        return path != null && assets.containsKey(path);
     }
 
     /** Whether {@code path} is one of the data or action endpoints (all of which need the token). */
