@@ -20,6 +20,7 @@ final class CliRunner {
     private final Map<String, String> variables = new HashMap<>();
     private java.util.Deque<String> consoleAnswers;
     private boolean terminal;
+    private ByteArrayOutputStream liveErr;
     private Clock clock = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
 
     CliRunner(Path home) {
@@ -44,6 +45,12 @@ final class CliRunner {
     /** Pretends stdout is a terminal. */
     CliRunner terminal(boolean on) {
         terminal = on;
+        return this;
+    }
+
+    /** Sends stderr to {@code sink} as it is written, so a test can watch a command that is still running. */
+    CliRunner liveErr(ByteArrayOutputStream sink) {
+        liveErr = sink;
         return this;
     }
 
@@ -94,7 +101,7 @@ final class CliRunner {
     }
 
     private Result runWithInput(String stdin, ByteArrayOutputStream out, String... args) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = liveErr != null ? liveErr : new ByteArrayOutputStream();
         Environment environment = new Environment(variables, home,
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
