@@ -15,24 +15,38 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
 
-/** The proxy's Prometheus metrics. Labels carry key ids, never keys. */
+/**
+ * The proxy's Prometheus metrics. Labels carry key ids, never keys. Counters are per key; the latency is one
+ * histogram over all keys with a handful of buckets for LLM answers (0.1 s to 5 min), so the text stays small
+ * with many keys (a per-key average is in {@code /_kimi/status}).
+ */
 final class ProxyMetrics {
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     static final String CLIENT_ERROR = "client_error";
+    /** Upper bounds of the latency buckets: time to the response headers, from a cached answer to a long stream. */
+    static final Duration[] LATENCY_BUCKETS = {
+        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+        Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+        Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5)};
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter failovers;
+    private final Timer latency;
     // Looking a meter up in the registry builds its id each time; these maps make a hit one hash lookup.
     private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
-    private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
     private final Map<Integer, Counter> answers = new ConcurrentHashMap<>();
     private final Map<String, Counter> tokens = new ConcurrentHashMap<>();
+    private final Map<String, Counter> tokenKinds = new ConcurrentHashMap<>();
     private final History history;
 
     ProxyMetrics(KeyPool pool, HealthPolicy policy, IntSupplier waiting, History history) {
         this.history = history;
         failovers = Counter.builder("kimi.failovers")
                 .description("Requests sent again with another key")
+                .register(registry);
+        latency = Timer.builder("kimi.upstream.latency")
+                .description("Time until the upstream's response headers, all keys")
+                .serviceLevelObjectives(LATENCY_BUCKETS)
                 .register(registry);
         Gauge.builder("kimi.keys.available", () -> pool.state().accounts().stream()
                         .filter(a -> policy.status(a) == KeyStatus.ACTIVE).count())
@@ -61,17 +75,10 @@ final class ProxyMetrics {
                 .increment();
     }
 
-    /** The upstream took {@code elapsed} to start answering a request sent with {@code keyId}. */
-    void latency(String keyId, Duration elapsed) {
+    /** The upstream took {@code elapsed} to start answering. */
+    void latency(Duration elapsed) {
         history.latency(elapsed);
-        latencies.computeIfAbsent(keyId, k -> Timer.builder("kimi.upstream.latency")
-                .description("Time until the upstream's response headers")
-                .tag("key", keyId)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(5))
-                .maximumExpectedValue(Duration.ofMinutes(5))
-                .register(registry))
-                .record(elapsed);
+        latency.record(elapsed);
     }
 
     void failover() {
@@ -79,20 +86,29 @@ final class ProxyMetrics {
         history.failover();
     }
 
-    /** An answer with the key {@code keyId} reported {@code used} tokens. */
+    /**
+     * An answer with the key {@code keyId} reported {@code used} tokens: one series per key (input plus output)
+     * and one per kind for all keys, so the text grows by one line per key.
+     */
     void tokens(String keyId, TokenUsage used) {
         history.tokens(keyId, used);
-        count(keyId, "input", used.input());
-        count(keyId, "output", used.output());
-        count(keyId, "cache_read", used.cacheRead());
-        count(keyId, "cache_creation", used.cacheCreation());
+        if (used.total() > 0) {
+            tokens.computeIfAbsent(keyId, k -> Counter.builder("kimi.tokens")
+                    .description("Input plus output tokens the upstream reported, by key id")
+                    .tag("key", keyId)
+                    .register(registry))
+                    .increment(used.total());
+        }
+        count("input", used.input());
+        count("output", used.output());
+        count("cache_read", used.cacheRead());
+        count("cache_creation", used.cacheCreation());
     }
 
-    private void count(String keyId, String kind, long n) {
+    private void count(String kind, long n) {
         if (n > 0) {
-            tokens.computeIfAbsent(keyId + ' ' + kind, k -> Counter.builder("kimi.tokens")
-                    .description("Tokens the upstream reported used, by key id and kind")
-                    .tag("key", keyId)
+            tokenKinds.computeIfAbsent(kind, k -> Counter.builder("kimi.tokens.by.kind")
+                    .description("Tokens the upstream reported, all keys, by kind (input, output, cache_read, cache_creation)")
                     .tag("kind", kind)
                     .register(registry))
                     .increment(n);

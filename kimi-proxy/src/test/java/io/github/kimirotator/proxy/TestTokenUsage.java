@@ -99,10 +99,12 @@ class TestTokenUsage {
             assertThat(status.at("/keys/0/tokensToday/cacheRead").asLong()).isEqualTo(expectA.cacheRead());
             assertThat(status.at("/keys/1/tokensToday/output").asLong()).isEqualTo(expectB.output());
             String metrics = h.send(h.request("/_kimi/metrics")).body();
-            assertThat(metrics).contains("kimi_tokens_total{key=\"" + ApiKeys.id(KEY_A) + "\",kind=\"input\"} "
-                    + (double) expectA.input());
-            assertThat(metrics).contains("kimi_tokens_total{key=\"" + ApiKeys.id(KEY_B) + "\",kind=\"output\"} "
-                    + (double) expectB.output());
+            assertThat(metrics).contains("kimi_tokens_total{key=\"" + ApiKeys.id(KEY_A) + "\"} "
+                    + (double) expectA.total());
+            assertThat(metrics).contains("kimi_tokens_total{key=\"" + ApiKeys.id(KEY_B) + "\"} "
+                    + (double) expectB.total());
+            assertThat(metrics).contains("kimi_tokens_by_kind_total{kind=\"cache_read\"} "
+                    + (double) (expectA.cacheRead() + expectB.cacheRead()));
 
             // kept across restarts, in the accounts file
             h.restart();

@@ -49,6 +49,13 @@ public final class ConfigCommand extends CliCommand {
             context().out().println("export ANTHROPIC_SMALL_FAST_MODEL=" + MODEL);
             return 0;
         }
+        context().err().println("OpenCode: merge this into ~/.config/opencode/opencode.json (and drop the seed's \"plugin\" entry)");
+        context().out().println(openCodeConfig(base, token));
+        return 0;
+    }
+
+    /** OpenCode's settings for the proxy at {@code base}: its {@code anthropic} provider pointed there. */
+    static Map<String, Object> openCodeDocument(String base, String token) {
         Map<String, Object> model = new LinkedHashMap<>();
         model.put("name", "Kimi K2.5 (via kimi-rotator)");
         // As the seed's README: without these OpenCode sends no images or PDFs to the model.
@@ -72,8 +79,11 @@ public final class ConfigCommand extends CliCommand {
         doc.put("model", "anthropic/" + MODEL);
         doc.put("small_model", "anthropic/" + MODEL);
         doc.put("provider", Map.of("anthropic", anthropic));
-        context().err().println("OpenCode: merge this into ~/.config/opencode/opencode.json (and drop the seed's \"plugin\" entry)");
-        context().out().println(Json.write(doc));
-        return 0;
+        return doc;
+    }
+
+    /** {@link #openCodeDocument} as JSON, e.g. for {@code OPENCODE_CONFIG_CONTENT}. */
+    static String openCodeConfig(String base, String token) {
+        return Json.write(openCodeDocument(base, token));
     }
 }
