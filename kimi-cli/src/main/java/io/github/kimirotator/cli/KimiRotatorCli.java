@@ -7,7 +7,12 @@ import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.commands.AddKeyCommand;
 import io.github.kimirotator.cli.commands.ClearLimitsCommand;
 import io.github.kimirotator.cli.commands.ConfigCommand;
+import io.github.kimirotator.cli.commands.RunCommand;
 import io.github.kimirotator.cli.commands.ServeCommand;
+import io.github.kimirotator.cli.commands.ServiceCommand;
+import io.github.kimirotator.cli.commands.StartCommand;
+import io.github.kimirotator.cli.commands.StatusCommand;
+import io.github.kimirotator.cli.commands.StopCommand;
 import io.github.kimirotator.cli.commands.ExportKeysCommand;
 import io.github.kimirotator.cli.commands.ImportKeysCommand;
 import io.github.kimirotator.cli.commands.ListKeysCommand;
@@ -20,6 +25,7 @@ import io.github.kimirotator.cli.commands.SetStrategyCommand;
 import io.github.kimirotator.cli.commands.StatsCommand;
 import io.github.kimirotator.cli.commands.StrategiesCommand;
 import io.github.kimirotator.cli.commands.UseKeyCommand;
+import io.github.kimirotator.cli.commands.WatchCommand;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Set;
@@ -69,6 +75,12 @@ public final class KimiRotatorCli implements Callable<Integer> {
             ExportKeysCommand.class,
             ImportKeysCommand.class,
             ServeCommand.class,
+            RunCommand.class,
+            StartCommand.class,
+            StopCommand.class,
+            StatusCommand.class,
+            ServiceCommand.class,
+            WatchCommand.class,
             ConfigCommand.class,
             CommandLine.HelpCommand.class);
 
@@ -112,7 +124,10 @@ public final class KimiRotatorCli implements Callable<Integer> {
         commandLine.setCommandName(context.programName());
         // picocli inspects every registered command up front; a known command alone is all a run needs.
         for (Class<?> command : commandsFor(args)) {
-            commandLine.addSubcommand(command.getAnnotation(Command.class).name(), new CommandLine(command, factory));
+            CommandLine sub = new CommandLine(command, factory);
+            // run's COMMAND takes every argument after it as its own (run claude -p hi).
+            sub.setStopAtPositional(command == RunCommand.class);
+            commandLine.addSubcommand(command.getAnnotation(Command.class).name(), sub);
         }
         commandLine.setOut(new PrintWriter(environment.out(), true));
         commandLine.setErr(new PrintWriter(environment.err(), true));

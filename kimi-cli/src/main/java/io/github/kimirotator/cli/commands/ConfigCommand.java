@@ -5,8 +5,8 @@ import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.cli.Json;
+import io.github.kimirotator.cli.RunningProxy;
 import io.github.kimirotator.proxy.LocalToken;
-import io.github.kimirotator.proxy.ServeFile;
 import io.github.kimirotator.storage.ConfigPaths;
 import java.net.URI;
 import java.nio.file.Path;
@@ -36,7 +36,8 @@ public final class ConfigCommand extends CliCommand {
             throw new KimiException(ErrorCode.INVALID_ARGUMENT, "unknown client '" + client + "'; valid: opencode, claude-code");
         }
         ConfigPaths paths = context().get(ConfigPaths.class);
-        URI proxy = url != null ? Arguments.uri("url", url) : runningProxy(paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME));
+        URI proxy = url != null ? Arguments.uri("url", url)
+                : RunningProxy.url(paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME), context().programName());
         String base = proxy.toString().replaceAll("/+$", "");
         // The same file and rules as serve: settings printed before the first serve keep working after it.
         String token = LocalToken.loadOrCreate(paths.ownDir());
@@ -48,6 +49,13 @@ public final class ConfigCommand extends CliCommand {
             context().out().println("export ANTHROPIC_SMALL_FAST_MODEL=" + MODEL);
             return 0;
         }
+        context().err().println("OpenCode: merge this into ~/.config/opencode/opencode.json (and drop the seed's \"plugin\" entry)");
+        context().out().println(openCodeConfig(base, token));
+        return 0;
+    }
+
+    /** OpenCode's settings for the proxy at {@code base}: its {@code anthropic} provider pointed there. */
+    static Map<String, Object> openCodeDocument(String base, String token) {
         Map<String, Object> model = new LinkedHashMap<>();
         model.put("name", "Kimi K2.5 (via kimi-rotator)");
         // As the seed's README: without these OpenCode sends no images or PDFs to the model.
@@ -71,19 +79,11 @@ public final class ConfigCommand extends CliCommand {
         doc.put("model", "anthropic/" + MODEL);
         doc.put("small_model", "anthropic/" + MODEL);
         doc.put("provider", Map.of("anthropic", anthropic));
-        context().err().println("OpenCode: merge this into ~/.config/opencode/opencode.json (and drop the seed's \"plugin\" entry)");
-        context().out().println(Json.write(doc));
-        return 0;
+        return doc;
     }
 
-    private URI runningProxy(Path ownDir) {
-        ServeFile.Info info = ServeFile.read(ownDir).orElseThrow(() -> new KimiException(ErrorCode.NO_RUNNING_PROXY,
-                "no running proxy found (" + ServeFile.path(ownDir) + " is missing); start one with '" + context().programName() + " serve' or pass --url"));
-        if (ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) {
-            return info.url();
-        }
-        throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "no running proxy found (process " + info.pid()
-                + " from " + ServeFile.path(ownDir) + " has ended); start one with '" + context().programName() + " serve' or pass --url");
+    /** {@link #openCodeDocument} as JSON, e.g. for {@code OPENCODE_CONFIG_CONTENT}. */
+    static String openCodeConfig(String base, String token) {
+        return Json.write(openCodeDocument(base, token));
     }
-
 }
