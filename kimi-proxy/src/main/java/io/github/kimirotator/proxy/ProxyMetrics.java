@@ -21,6 +21,7 @@ final class ProxyMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter failovers;
+    private final Counter reuseRetries;
     // Looking a meter up in the registry builds its id each time; these maps make a hit one hash lookup.
     private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
     private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
@@ -29,6 +30,9 @@ final class ProxyMetrics {
     ProxyMetrics(KeyPool pool, HealthPolicy policy, IntSupplier waiting) {
         failovers = Counter.builder("kimi.failovers")
                 .description("Requests sent again with another key")
+                .register(registry);
+        reuseRetries = Counter.builder("kimi.upstream.reuse.retries")
+                .description("Requests sent again on a new upstream connection after a reused one was found closed")
                 .register(registry);
         Gauge.builder("kimi.keys.available", () -> pool.state().accounts().stream()
                         .filter(a -> policy.status(a) == KeyStatus.ACTIVE).count())
@@ -70,6 +74,11 @@ final class ProxyMetrics {
 
     void failover() {
         failovers.increment();
+    }
+
+    /** A request sent again with the same key on a new connection, after a reused one was found closed. */
+    void reuseRetry() {
+        reuseRetries.increment();
     }
 
     /** The proxy answered a client with {@code status}. */
