@@ -34,6 +34,8 @@ final class BodyReader implements Runnable {
     private final ByteArrayOutputStream out;
     private int filled;
     private long reserved;
+    /** Over the budget: the rest of the body is read and dropped, so that the client can read the answer. */
+    private boolean discarding;
 
     private BodyReader(Request request, long limit, BodyBudget budget, Outcome outcome, long expected) {
         this.request = request;
@@ -53,7 +55,9 @@ final class BodyReader implements Runnable {
             return;
         }
         if (expected > 0 && !budget.tryReserve(expected)) {
-            outcome.overBudget();
+            BodyReader discarding = new BodyReader(request, limit, budget, outcome, -1);
+            discarding.discarding = true;
+            discarding.run();
             return;
         }
         new BodyReader(request, limit, budget, outcome, expected).run();
@@ -75,6 +79,15 @@ final class BodyReader implements Runnable {
             ByteBuffer buffer = chunk.getByteBuffer();
             boolean last = chunk.isLast();
             int n = buffer.remaining();
+            if (discarding) {
+                filled += n;
+                chunk.release();
+                if (last || filled > limit) {
+                    outcome.overBudget();
+                    return;
+                }
+                continue;
+            }
             if (exact != null) {
                 if (filled + (long) n > exact.length) {
                     chunk.release();
@@ -93,8 +106,13 @@ final class BodyReader implements Runnable {
                 if (!budget.tryReserve(n)) {
                     chunk.release();
                     budget.release(reserved);
-                    outcome.overBudget();
-                    return;
+                    reserved = 0;
+                    discarding = true;
+                    if (last) {
+                        outcome.overBudget();
+                        return;
+                    }
+                    continue;
                 }
                 reserved += n;
                 byte[] bytes = new byte[n];

@@ -25,7 +25,7 @@ public final class AccountsFile implements AccountsStore {
     private final AtomicFileWriter writer;
 
     public AccountsFile(Path path, Clock clock) {
-        this(path, new AccountsLock(path, clock), new AtomicFileWriter());
+        this(path, new AccountsLock(path, clock), new AtomicFileWriter(AtomicFileWriter.ATOMIC_MOVE, clock));
     }
 
     AccountsFile(Path path, AccountsLock lock, AtomicFileWriter writer) {
