@@ -167,7 +167,7 @@ final class Exchange {
      */
     void streamStarted(Attempt attempt, org.eclipse.jetty.client.Response upstream, long elapsedNanos) {
         upstreamNanos += elapsedNanos;
-        f.metrics.latency(attempt.lease().keyId(), Duration.ofNanos(elapsedNanos));
+        f.metrics.latency(Duration.ofNanos(elapsedNanos));
         headersNanos = elapsedNanos;
         expectedLength = upstream.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
         status = upstream.getStatus();
@@ -257,7 +257,7 @@ final class Exchange {
     void answered(Attempt attempt, BufferedAnswer answer, long elapsedNanos) {
         upstreamNanos += elapsedNanos;
         String keyId = attempt.lease().keyId();
-        f.metrics.latency(keyId, Duration.ofNanos(elapsedNanos));
+        f.metrics.latency(Duration.ofNanos(elapsedNanos));
         Optional<HealthEvent> event = ResponseClassifier.classify(answer.status(),
                 ErrorBodies.text(answer.body(), answer.headers().get(HttpHeader.CONTENT_ENCODING)),
                 answer.headers().get(HttpHeader.RETRY_AFTER), f.clock.instant());
