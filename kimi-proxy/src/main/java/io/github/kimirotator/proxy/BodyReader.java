@@ -14,16 +14,21 @@ final class BodyReader implements Runnable {
 
     /** What becomes of the body. */
     interface Outcome {
-        /** The whole body, which holds {@code reserved} bytes of the budget until released. */
-        void body(byte[] body, long reserved);
+        /** The whole body; read within a budget, it holds {@code body.length} bytes of it until released. */
+        void body(byte[] body);
 
         void tooLarge();
 
-        /** The bodies held now leave no room for this one. */
-        void overBudget();
-
         void failed(Throwable failure);
+
+        /** The bodies held now leave no room for this one (only when read within a budget). */
+        default void overBudget() {
+            failed(new IllegalStateException("no memory left for the request body"));
+        }
     }
+
+    /** For small bodies of the proxy's own endpoints, which the limit alone bounds. */
+    private static final BodyBudget UNBOUNDED = new BodyBudget(Long.MAX_VALUE);
 
     private final Request request;
     private final long limit;
@@ -48,6 +53,11 @@ final class BodyReader implements Runnable {
     }
 
     /** Reads {@code request}'s body and reports it to {@code outcome}, on whatever thread has the content. */
+    static void read(Request request, long limit, Outcome outcome) {
+        read(request, limit, UNBOUNDED, outcome);
+    }
+
+    /** As {@link #read(Request, long, Outcome)}, holding the body's bytes in {@code budget}. */
     static void read(Request request, long limit, BodyBudget budget, Outcome outcome) {
         long expected = request.getLength();
         if (expected > limit) {
@@ -122,7 +132,7 @@ final class BodyReader implements Runnable {
             filled += n;
             chunk.release();
             if (last) {
-                outcome.body(exact != null ? exact : out.toByteArray(), reserved);
+                outcome.body(exact != null ? exact : out.toByteArray());
                 return;
             }
         }

@@ -42,8 +42,6 @@ final class Exchange {
     private final Callback callback;
     private final URI target;
     private final byte[] body;
-    /** Bytes of the memory budget this request's body holds until it is done. */
-    private final long reserved;
     private final Optional<String> sessionId;
     private final long arrivalNanos;
     private final Instant waitUntil;
@@ -67,20 +65,22 @@ final class Exchange {
     private long streamed;
     private long headersNanos;
     private final AtomicBoolean counted = new AtomicBoolean();
+    /** Reads the tokens used from the answer streaming to the client; null when there is none to read. */
+    private volatile UsageMeter usage;
+    private volatile KeyPool.Lease usageLease;
 
     /** An upstream answer held whole: an error body, small enough to keep for the client. */
     record BufferedAnswer(int status, HttpFields headers, byte[] body) {
     }
 
     Exchange(Forwarder forwarder, Request request, Response response, Callback callback, URI target, byte[] body,
-            long reserved, long arrivalNanos) {
+            long arrivalNanos) {
         this.f = forwarder;
         this.request = request;
         this.response = response;
         this.callback = callback;
         this.target = target;
         this.body = body;
-        this.reserved = reserved;
         this.sessionId = SessionIds.of(request.getHeaders(), body);
         this.arrivalNanos = arrivalNanos;
         this.waitUntil = forwarder.clock.instant().plus(forwarder.config.maxWait());
@@ -177,6 +177,9 @@ final class Exchange {
         if (w != null && w.tookData()) {
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
+        usageLease = attempt.lease();
+        usage = UsageMeter.forAnswer(upstream.getHeaders().get(HttpHeader.CONTENT_TYPE),
+                upstream.getHeaders().get(HttpHeader.CONTENT_ENCODING)).orElse(null);
     }
 
     /**
@@ -186,11 +189,16 @@ final class Exchange {
     void streamChunk(Attempt attempt, org.eclipse.jetty.client.Response upstream, Content.Chunk chunk,
             Runnable demander) {
         streamed += chunk.remaining();
+        UsageMeter meter = usage;
+        if (meter != null) {
+            meter.accept(chunk.getByteBuffer());
+        }
         if (expectedLength >= 0 && streamed >= expectedLength) {
             // The whole announced body is here: counted before its last byte reaches the client, so that the
             // statistics hold it by the time the client has the answer; and the client may send its next
             // request as soon as it has that byte, which is for Jetty's connection to read.
             recordSuccess(attempt);
+            countTokens();
             stopWatching();
         }
         chunk.retain();
@@ -218,6 +226,7 @@ final class Exchange {
     /** The upstream's answer ended whole: a success for the key, which took {@code headersNanos} to answer. */
     void streamEnded(Attempt attempt) {
         recordSuccess(attempt);
+        countTokens();
         stopWatching();
         response.write(true, BufferUtil.EMPTY_BUFFER, Callback.from(() -> succeed(status), this::fail));
     }
@@ -234,6 +243,7 @@ final class Exchange {
                     + Failures.describe(failure)));
             f.metrics.attempt(attempt.lease().keyId(), "failure");
         }
+        countTokens();
         fail(failure);
     }
 
@@ -319,6 +329,18 @@ final class Exchange {
         }
         f.pool.record(attempt.lease().key(), new HealthEvent.Success(Duration.ofNanos(headersNanos).toMillis()));
         f.metrics.attempt(attempt.lease().keyId(), "success");
+    }
+
+    /** The tokens the answer reported, once, whether its stream ended well or not: they were spent. */
+    private void countTokens() {
+        UsageMeter meter = usage;
+        usage = null;
+        if (meter != null) {
+            meter.usage().ifPresent(used -> {
+                f.pool.record(usageLease.key(), new HealthEvent.TokensUsed(used));
+                f.metrics.tokens(usageLease.keyId(), used);
+            });
+        }
     }
 
     private void noKey(KeyPool.NoKey none) {
@@ -436,7 +458,7 @@ final class Exchange {
     /** Jetty's connection reads again once the answer is done; the body's memory is free. */
     private void done() {
         stopWatching();
-        f.budget.release(reserved);
+        f.budget.release(body.length);
     }
 
     private void stopWatching() {
