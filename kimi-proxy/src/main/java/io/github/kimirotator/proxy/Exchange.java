@@ -65,6 +65,7 @@ final class Exchange {
     private long streamed;
     private long headersNanos;
     private final AtomicBoolean counted = new AtomicBoolean();
+    private final AtomicBoolean bodyReleased = new AtomicBoolean();
     /** Reads the tokens used from the answer streaming to the client; null when there is none to read. */
     private volatile UsageMeter usage;
     private volatile KeyPool.Lease usageLease;
@@ -170,6 +171,8 @@ final class Exchange {
         f.metrics.latency(Duration.ofNanos(elapsedNanos));
         headersNanos = elapsedNanos;
         expectedLength = upstream.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        // No other key will be tried: the body's memory is free for other requests.
+        releaseBody();
         status = upstream.getStatus();
         response.setStatus(status);
         Headers.copyToClient(upstream.getHeaders(), response.getHeaders(), true);
@@ -458,7 +461,13 @@ final class Exchange {
     /** Jetty's connection reads again once the answer is done; the body's memory is free. */
     private void done() {
         stopWatching();
-        f.budget.release(body.length);
+        releaseBody();
+    }
+
+    private void releaseBody() {
+        if (bodyReleased.compareAndSet(false, true)) {
+            f.budget.release(body.length);
+        }
     }
 
     private void stopWatching() {
