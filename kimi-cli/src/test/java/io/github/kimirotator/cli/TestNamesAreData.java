@@ -117,7 +117,7 @@ class TestNamesAreData {
         }
     }
 
-    @Property(tries = 200)
+    @Property(tries = 100)
     void displayNeverSendsControlOrBidiCharacters(@ForAll("names") String first, @ForAll("names") String second,
             @ForAll("names") String reason, @ForAll("names") String strategy) throws Exception {
         propertyHome = Files.createTempDirectory("kimi-names");
