@@ -25,6 +25,7 @@ import io.github.kimirotator.cli.commands.SetStrategyCommand;
 import io.github.kimirotator.cli.commands.StatsCommand;
 import io.github.kimirotator.cli.commands.StrategiesCommand;
 import io.github.kimirotator.cli.commands.UseKeyCommand;
+import io.github.kimirotator.cli.commands.WatchCommand;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Set;
@@ -82,6 +83,7 @@ public final class KimiRotatorCli implements Callable<Integer> {
             StopCommand.class,
             StatusCommand.class,
             ServiceCommand.class,
+            WatchCommand.class,
             ConfigCommand.class,
             CommandLine.HelpCommand.class);
 

@@ -171,6 +171,13 @@ final class KeyPool {
         return shared.overlay(fromFile);
     }
 
+    /** Clears the limits of {@code keys} in the shared state, for every proxy (nothing without shared state). */
+    void clearShared(List<String> keys) {
+        if (!keys.isEmpty()) {
+            shared.clearLimits(keys);
+        }
+    }
+
     /** Where the shared key state lives, and whether it can be reached. */
     KeyStateBackend.Status sharedStatus() {
         return shared.status();

@@ -27,18 +27,22 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
     static final String STATUS = "/_kimi/status";
     static final String METRICS = "/_kimi/metrics";
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Bodies held are sent on within moments; a second is long enough for room to free up. */
+    private static final long OVERLOADED_RETRY_AFTER_SECONDS = 1;
 
     private final ProxyConfig config;
     private final LocalAuth auth;
     private final Forwarder forwarder;
     private final ProxyMetrics metrics;
     private final Supplier<StatusReport> status;
+    private final Dashboard dashboard;
     private final Supplier<KeyStateBackend.Status> sharedState;
 
     RootHandler(ProxyConfig config, Forwarder forwarder, ProxyMetrics metrics, Supplier<StatusReport> status,
-            Supplier<KeyStateBackend.Status> sharedState) {
+            Dashboard dashboard, Supplier<KeyStateBackend.Status> sharedState) {
         this.sharedState = sharedState;
         this.config = config;
+        this.dashboard = dashboard;
         this.auth = new LocalAuth(config.token());
         this.forwarder = forwarder;
         this.metrics = metrics;
@@ -58,7 +62,10 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
             callback.succeeded();
         } else if (HEALTH.equals(path)) {
             send(call, "application/json", "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8));
-        } else if (!STATUS.equals(path) && !METRICS.equals(path) && (path == null || !path.startsWith("/v1/"))) {
+        } else if (dashboard.isPage(path)) {
+            dashboard.page(request, response, callback);
+        } else if (!STATUS.equals(path) && !METRICS.equals(path) && (path == null
+                || !path.startsWith("/v1/") && !Dashboard.isApi(path))) {
             reject(call, 404, ErrorAnswers.NOT_FOUND, "not found: " + request.getHttpURI().getPath()
                     + " (the proxy serves /v1/...)");
         } else if (!auth.allows(request.getHeaders())) {
@@ -69,6 +76,8 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
             send(call, "application/json", MAPPER.writeValueAsBytes(statusDocument()));
         } else if (METRICS.equals(path)) {
             send(call, ProxyMetrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8));
+        } else if (Dashboard.isApi(path)) {
+            dashboard.api(request, response, callback);
         } else {
             forward(call);
         }
@@ -96,19 +105,24 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
         }
         // Waiting for the upstream leaves the client connection idle; the proxy's own deadlines bound that wait.
         call.request().addIdleTimeoutListener(timeout -> false);
-        BodyReader.read(call.request(), config.maxBodyBytes(), new BodyReader.Outcome() {
+        BodyReader.read(call.request(), config.maxBodyBytes(), forwarder.budget, new BodyReader.Outcome() {
             @Override
             public void body(byte[] body) {
-                Exchange exchange = new Exchange(forwarder, call.request(), call.response(), call.callback(),
-                        target, body, call.arrivalNanos());
-                call.request().addFailureListener(exchange::clientFailed);
-                exchange.next();
+                new Exchange(forwarder, call.request(), call.response(), call.callback(), target, body,
+                        call.arrivalNanos()).start();
             }
 
             @Override
             public void tooLarge() {
                 reject(call, 413, ErrorAnswers.TOO_LARGE, "the request body is larger than " + config.maxBodyBytes()
                         + " bytes (`kimi-rotator serve --max-body-mib`)");
+            }
+
+            @Override
+            public void overBudget() {
+                call.response().getHeaders().put(HttpHeader.RETRY_AFTER, OVERLOADED_RETRY_AFTER_SECONDS);
+                reject(call, 503, ErrorAnswers.OVERLOADED, "the proxy holds " + config.maxBufferedBytes()
+                        + " bytes of request bodies already (`kimi-rotator serve --max-buffered-mib`); retry shortly");
             }
 
             @Override

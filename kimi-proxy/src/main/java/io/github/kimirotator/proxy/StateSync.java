@@ -10,12 +10,14 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,14 +102,55 @@ final class StateSync implements AutoCloseable {
         }
     }
 
+    /**
+     * Applies {@code change} to the accounts file under its lock, as a CLI command would, on the background
+     * thread; the events not yet written go in first, so the change sees (and may undo) everything recorded
+     * before it. The proxy uses the result at once.
+     *
+     * @return the state as written; fails with what {@code change} or the store threw
+     */
+    CompletableFuture<AccountsState> apply(UnaryOperator<AccountsState> change) {
+        return CompletableFuture.supplyAsync(() -> {
+            AccountsState written = write(change);
+            onReload.run();
+            return written;
+        }, io);
+    }
+
     private void flush() {
-        List<HealthJournal.Entry> pending = pool.unflushed();
-        if (pending.isEmpty()) {
-            return;
+        if (!pool.unflushed().isEmpty()) {
+            write(UnaryOperator.identity());
         }
-        // With shared state, the file gets each key's shared view, so the seed and the CLI see what all proxies saw.
-        AccountsState written = store.update(fresh -> pool.withShared(HealthJournal.replay(fresh, pending, pool.zone())));
+    }
+
+    private AccountsState write(UnaryOperator<AccountsState> change) {
+        List<HealthJournal.Entry> pending = pool.unflushed();
+        // With shared state, the file gets each key's shared view, so the seed and the CLI see what all proxies saw;
+        // limits a change clears (a dashboard action) are cleared there first, for every proxy.
+        AccountsState written = store.update(fresh -> {
+            AccountsState before = pool.withShared(HealthJournal.replay(fresh, pending, pool.zone()));
+            AccountsState after = change.apply(before);
+            pool.clearShared(clearedKeys(before, after));
+            return after;
+        });
         pool.flushed(pending.size(), written);
+        return written;
+    }
+
+    /** The keys that are limited or disabled in {@code before} and have no limit at all in {@code after}. */
+    static List<String> clearedKeys(AccountsState before, AccountsState after) {
+        List<String> cleared = new java.util.ArrayList<>();
+        for (var b : before.accounts()) {
+            int i = after.indexOfKey(b.key());
+            if (i < 0 || !(b.disabled() || b.rateLimitResetTime() > 0 || b.billingLimitResetTime() > 0)) {
+                continue;
+            }
+            var a = after.accounts().get(i);
+            if (!a.disabled() && a.rateLimitResetTime() == 0 && a.billingLimitResetTime() == 0) {
+                cleared.add(b.key());
+            }
+        }
+        return cleared;
     }
 
     private void pollQuietly() {

@@ -130,6 +130,15 @@ class TestSharedState {
         assertThat(eventually(() -> proxies.get(1).stored(KEY_A).limitedUntil() > ProxyHarness.START.toEpochMilli()))
                 .isTrue();
         assertNoRawKeyInRedis();
+
+        // Clear limits in one proxy's dashboard: cleared for every proxy.
+        ProxyHarness third = proxies.get(2);
+        HttpResponse<String> cleared = third.send(third.request("/_kimi/api/keys/0/clear-limits")
+                .header("content-type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")));
+        assertThat(cleared.statusCode()).as(cleared.body()).isEqualTo(200);
+        for (ProxyHarness p : proxies) {
+            assertThat(eventually(() -> !p.account(KEY_A).isLimited(ProxyHarness.START.toEpochMilli()))).isTrue();
+        }
     }
 
     @Test

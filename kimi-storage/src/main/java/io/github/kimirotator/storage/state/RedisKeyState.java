@@ -337,6 +337,10 @@ public final class RedisKeyState implements KeyStateBackend {
 
     @Override
     public void record(AccountsState local, String key, HealthEvent event, Instant at) {
+        if (event instanceof HealthEvent.TokensUsed) {
+            // Token counts stay with each proxy (its accounts file); they are not a request and not health.
+            return;
+        }
         int index = local.indexOfKey(key);
         Account seed = index >= 0 ? local.accounts().get(index) : null;
         journalLock.lock();
@@ -368,6 +372,7 @@ public final class RedisKeyState implements KeyStateBackend {
         String[] hashes = keys.stream().map(this::hashOf).toArray(String[]::new);
         try {
             eval(c.async(), CLEAR, hashes, channel).get(timeout.toMillis() * 10, TimeUnit.MILLISECONDS);
+            invalidations.incrementAndGet();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw unreachable(e);
@@ -528,8 +533,10 @@ public final class RedisKeyState implements KeyStateBackend {
         } else if (e instanceof HealthEvent.KeyRejected k) {
             kind = "K";
             reason = HealthPolicy.rejectedReason(k);
-        } else {
+        } else if (e instanceof HealthEvent.Failure) {
             kind = "F";
+        } else {
+            throw new IllegalArgumentException("not a shared event: " + e);
         }
         LocalDate today = LocalDate.ofInstant(p.at(), ZoneOffset.UTC);
         List<String> args = new ArrayList<>(List.of(proxyId, Long.toString(p.seq()), kind, Long.toString(now),
