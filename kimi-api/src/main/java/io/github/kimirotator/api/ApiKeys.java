@@ -11,7 +11,7 @@ public final class ApiKeys {
     public static final String PREFIX = "sk-kimi-";
     public static final int MIN_LENGTH = 20;
     public static final int MAX_LENGTH = 128;
-    public static final int MAX_NAME_LENGTH = 64;
+    public static final int MAX_NAME_LENGTH = Names.MAX_LENGTH;
     private static final Pattern KEY_PATTERN = Pattern.compile("^sk-kimi-[A-Za-z0-9_-]+$");
 
     private ApiKeys() {
@@ -39,26 +39,9 @@ public final class ApiKeys {
         }
     }
 
-    /**
-     * The name as stored: trimmed; {@code null} or blank gives {@code "Account N"}.
-     *
-     * @throws KimiException {@link ErrorCode#INVALID_ARGUMENT} for a name over 64 characters or with control
-     *     characters
-     */
+    /** The name as stored; see {@link Names#normalize}. */
     public static String normalizeName(String name, int accountNumber) {
-        if (name == null || name.strip().isEmpty()) {
-            return "Account " + accountNumber;
-        }
-        String trimmed = name.strip();
-        int length = trimmed.codePointCount(0, trimmed.length());
-        if (length > MAX_NAME_LENGTH) {
-            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid name: it has " + length
-                    + " characters, at most " + MAX_NAME_LENGTH + " are allowed");
-        }
-        if (trimmed.codePoints().anyMatch(Character::isISOControl)) {
-            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid name: it contains control characters");
-        }
-        return trimmed;
+        return Names.normalize(name, accountNumber);
     }
 
     /** {@code sk-kimi-...} plus the last four characters; never more of the key. */

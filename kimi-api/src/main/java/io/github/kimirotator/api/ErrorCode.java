@@ -31,6 +31,8 @@ public enum ErrorCode {
     WRONG_PASSWORD(1, 400),
     /** A backup file of a format or version this build does not read. */
     UNKNOWN_FORMAT(1, 400),
+    /** A proxy already serves this accounts file. */
+    PROXY_ALREADY_RUNNING(1, 409),
     /** No running proxy was found. */
     NO_RUNNING_PROXY(1, 503),
     /** The upstream could not be reached. */

@@ -3,9 +3,13 @@ package io.github.kimirotator.cli;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Option;
 
 /** Base of every command: gets the {@link CliContext} before it runs, returns the exit code. */
 public abstract class CliCommand implements Callable<Integer> {
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
     private CliContext context;
 
     final void init(CliContext context) {

@@ -25,6 +25,9 @@ import java.util.List;
  * objects as {@link #get} for the types made here (see {@link CliModule}).
  */
 public final class CliContext {
+    /** Set by the {@code opencode-kimi} launcher to its own name. */
+    public static final String PROGRAM_NAME_VARIABLE = "KIMI_ROTATOR_PROGRAM_NAME";
+
     private final Environment environment;
     private final GlobalOptions options;
     private final List<Module> extraModules;
@@ -93,6 +96,14 @@ public final class CliContext {
             }
         }
         return injector;
+    }
+
+    /**
+     * How the user called us: {@code kimi-rotator}, or the name the {@code opencode-kimi} launcher passes in
+     * {@value #PROGRAM_NAME_VARIABLE}, so usage and hints name the command the user typed.
+     */
+    public String programName() {
+        return environment.variable(PROGRAM_NAME_VARIABLE).filter(n -> n.matches("[A-Za-z0-9._-]{1,64}")).orElse("kimi-rotator");
     }
 
     public Environment environment() {

@@ -30,13 +30,30 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** The {@code kimi-rotator} command: parses the command line, runs one command, maps errors to exit codes. */
 @Command(name = "kimi-rotator",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         sortOptions = false,
-        description = "Rotates several Kimi API keys as one: manages the keys and runs a local proxy.")
+        description = "Rotates several Kimi API keys as one: manages the keys and runs a local proxy.",
+        commandListHeading = "%nCommands:%n",
+        footerHeading = "%nEnvironment:%n",
+        footer = {
+            "  KIMI_ROTATOR_CONFIG     the accounts file when --config is not given",
+            "  KIMI_ROTATOR_PASSWORD   export-keys, import-keys: the backup password,",
+            "                          when there is no console and no --password-stdin",
+            "  KIMI_ROTATOR_UPSTREAM   serve: the upstream API when --upstream is not given",
+            "  KIMI_ROTATOR_LOG_LEVEL  serve: the log level (e.g. debug)",
+            "  NO_COLOR                no colour, even on a terminal",
+            "  JAVA_HOME               the Java 17+ to run (else java on the PATH)",
+            "  JAVA_OPTS               options for the JVM",
+            "  KIMI_ROTATOR_OPTS       more options for the JVM",
+            "  KIMI_ROTATOR_NO_CDS=1   no class-data sharing archive",
+            "",
+            "Run '${ROOT-COMMAND-NAME} COMMAND --help' for the parameters of a command."})
 public final class KimiRotatorCli implements Callable<Integer> {
     /**
      * Every command by name, in the order --help lists them. Looked up by name so that a run loads and
@@ -73,10 +90,14 @@ public final class KimiRotatorCli implements Callable<Integer> {
         this.environment = environment;
     }
 
+    @Spec
+    private CommandSpec spec;
+
+    /** No command: the overview, as the seed prints it. */
     @Override
     public Integer call() {
-        environment.err().println("error: missing command; run 'kimi-rotator --help' for the list");
-        return ErrorCode.BAD_USAGE.exitCode();
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
     }
 
     public static void main(String[] args) {
@@ -99,6 +120,7 @@ public final class KimiRotatorCli implements Callable<Integer> {
         CliContext context = new CliContext(environment, root.globals, List.of());
         CommandFactory factory = new CommandFactory(context);
         CommandLine commandLine = new CommandLine(root, factory);
+        commandLine.setCommandName(context.programName());
         // picocli inspects every registered command up front; a known command alone is all a run needs.
         for (Map.Entry<String, Class<?>> command : commandsFor(args).entrySet()) {
             commandLine.addSubcommand(command.getKey(), new CommandLine(command.getValue(), factory));
@@ -107,16 +129,8 @@ public final class KimiRotatorCli implements Callable<Integer> {
         commandLine.setErr(new PrintWriter(environment.err(), true));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setParameterExceptionHandler((ex, ignoredArgs) -> {
-            String message = firstLine(ex.getMessage());
-            if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
-                String what = unmatched.getUnmatched().get(0);
-                message = (what.startsWith("-") ? "unknown option '" : "unknown command or argument '") + what + "'";
-                List<String> suggestions = unmatched.getSuggestions();
-                if (!suggestions.isEmpty()) {
-                    message += "; did you mean " + String.join(" or ", suggestions) + "?";
-                }
-            }
-            environment.err().println("error: " + message + " (see 'kimi-rotator --help')");
+            environment.err().println(errorLine(usageMessage(ex))
+                    + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return ErrorCode.BAD_USAGE.exitCode();
         });
         commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) -> handle(ex, context));
@@ -163,18 +177,48 @@ public final class KimiRotatorCli implements Callable<Integer> {
         return Collections.unmodifiableMap(commands);
     }
 
+    /** The picocli parse error in our words: what is missing or unknown, never picocli's capitalised text. */
+    static String usageMessage(CommandLine.ParameterException ex) {
+        if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            String what = unmatched.getUnmatched().get(0);
+            String message = (what.startsWith("-") ? "unknown option '" : "unknown command or argument '") + what + "'";
+            List<String> suggestions = unmatched.getSuggestions();
+            if (!suggestions.isEmpty()) {
+                message += "; did you mean " + String.join(" or ", suggestions) + "?";
+            }
+            return message;
+        }
+        if (ex instanceof CommandLine.MissingParameterException missing && !missing.getMissing().isEmpty()) {
+            CommandLine.Model.ArgSpec arg = missing.getMissing().get(0);
+            if (arg instanceof CommandLine.Model.OptionSpec option) {
+                return "option '" + option.longestName() + "' needs a value (" + option.paramLabel() + ")";
+            }
+            return "missing " + String.join(" and ", missing.getMissing().stream().map(CommandLine.Model.ArgSpec::paramLabel).toList());
+        }
+        return firstLine(ex.getMessage());
+    }
+
+    /** One line on stderr: {@code error: } and a message that starts in lower case. */
+    static String errorLine(String message) {
+        String text = firstLine(message);
+        if (text.length() > 1 && Character.isUpperCase(text.charAt(0)) && Character.isLowerCase(text.charAt(1))) {
+            text = Character.toLowerCase(text.charAt(0)) + text.substring(1);
+        }
+        return "error: " + (text.endsWith(".") ? text.substring(0, text.length() - 1) : text);
+    }
+
     private static int handle(Exception ex, CliContext context) {
         boolean verbose = context.options().verbose();
         KimiException kimi = kimiCause(ex);
         if (kimi != null) {
-            context.err().println("error: " + firstLine(kimi.getMessage()));
+            context.err().println(errorLine(kimi.getMessage()));
             if (verbose) {
                 kimi.printStackTrace(context.err());
             }
             return kimi.exitCode();
         }
-        context.err().println("error: " + ex.getClass().getSimpleName() + ": " + firstLine(ex.getMessage())
-                + (verbose ? "" : " (run with --verbose for details)"));
+        context.err().println(errorLine("internal error (" + ex.getClass().getSimpleName() + "): " + firstLine(ex.getMessage()))
+                + (verbose ? "" : "; run with --verbose for details"));
         if (verbose) {
             ex.printStackTrace(context.err());
         }
@@ -182,7 +226,7 @@ public final class KimiRotatorCli implements Callable<Integer> {
     }
 
     private static String firstLine(String message) {
-        if (message == null) {
+        if (message == null || message.isBlank()) {
             return "unknown error";
         }
         int nl = message.indexOf('\n');

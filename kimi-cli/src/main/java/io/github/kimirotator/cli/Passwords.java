@@ -73,7 +73,7 @@ public final class Passwords {
             }
             return password;
         } catch (IOException e) {
-            throw new KimiException(ErrorCode.IO_ERROR, "cannot read the password from stdin: " + e.getMessage(), e);
+            throw new KimiException(ErrorCode.IO_ERROR, "cannot read the password from stdin: " + io.github.kimirotator.storage.IoErrors.reason(e), e);
         }
     }
 }

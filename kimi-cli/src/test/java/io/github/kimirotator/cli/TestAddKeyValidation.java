@@ -108,7 +108,7 @@ class TestAddKeyValidation {
         assertThat(tooLong.err()).contains("invalid name: it has 65 characters, at most 64");
         CliRunner.Result control = cli.run("add-key", "sk-kimi-CCCCCCCCCCCCCCCCCCCC", "bad\tname");
         assertThat(control.exitCode()).isEqualTo(2);
-        assertThat(control.err()).contains("control characters");
+        assertThat(control.err()).contains("U+0009, a control or invisible formatting character");
         assertThat(cli.fileBytes()).isEqualTo(before);
 
         assertThat(cli.run("add-key", "sk-kimi-CCCCCCCCCCCCCCCCCCCC", "n".repeat(64)).exitCode()).isZero();

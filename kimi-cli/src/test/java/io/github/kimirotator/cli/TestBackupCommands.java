@@ -44,14 +44,30 @@ class TestBackupCommands {
 
         CliRunner.Result imported = target.variable(Passwords.VARIABLE, PASSWORD).run("import-keys", backup.toString());
         assertThat(imported.exitCode()).as(imported.err()).isZero();
-        assertThat(imported.out()).contains("imported 2, skipped 0 duplicates");
+        assertThat(imported.out()).isEqualTo("imported 2, skipped 0 duplicates\nrestored rotation strategy: round-robin\n");
         JsonNode file = JSON.readTree(target.fileBytes());
         assertThat(file.get("accounts")).hasSize(2);
         assertThat(file.get("rotationStrategy").asText()).isEqualTo("round-robin");
-        assertThat(file.get("healthRefreshCooldownMinutes").asInt()).isEqualTo(90);
+        assertThat(file.get("healthRefreshCooldownMinutes").asInt()).as("only the strategy is restored").isEqualTo(30);
 
+        assertThat(target.run("set-strategy", "sticky").exitCode()).isZero();
+        byte[] before = target.fileBytes();
         CliRunner.Result again = target.run("import-keys", backup.toString());
-        assertThat(again.out()).contains("imported 0, skipped 2 duplicates");
+        assertThat(again.out()).isEqualTo("imported 0, skipped 2 duplicates\n");
+        assertThat(target.fileBytes()).as("nothing imported, nothing restored").isEqualTo(before);
+    }
+
+    @Test
+    void keepSettingsKeepsOurStrategy() throws Exception {
+        source.runWithInput(PASSWORD + "\n", "export-keys", backup.toString(), "--password-stdin");
+        target.variable(Passwords.VARIABLE, PASSWORD);
+        assertThat(target.run("set-strategy", "sticky").exitCode()).isZero();
+
+        CliRunner.Result r = target.run("import-keys", backup.toString(), "--keep-settings");
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("imported 2, skipped 0 duplicates\nkept our settings (--keep-settings)\n");
+        assertThat(JSON.readTree(target.fileBytes()).get("rotationStrategy").asText()).isEqualTo("sticky");
     }
 
     @Test

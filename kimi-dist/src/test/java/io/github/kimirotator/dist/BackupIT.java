@@ -25,6 +25,7 @@ class BackupIT {
         source.run("add-key", KEY_A, "Alpha");
         source.run("add-key", KEY_B, "Beta");
         source.run("set-cooldown", "75");
+        source.run("set-strategy", "sticky");
         Path backup = tmp.resolve("keys.json.enc");
 
         Launcher.Result exported = source.runWithInput("a long password\n", "export-keys", backup.toString(), "--password-stdin");
@@ -44,10 +45,11 @@ class BackupIT {
 
         Launcher.Result imported = target.env("KIMI_ROTATOR_PASSWORD", "a long password").run("import-keys", backup.toString());
         assertThat(imported.exitCode()).as(imported.err()).isZero();
-        assertThat(imported.out()).contains("imported 2, skipped 0 duplicates");
+        assertThat(imported.out()).isEqualTo("imported 2, skipped 0 duplicates\nrestored rotation strategy: sticky\n");
         JsonNode file = JSON.readTree(target.fileBytes());
         assertThat(file.get("accounts").findValuesAsText("key")).containsExactly(KEY_A, KEY_B);
-        assertThat(file.get("healthRefreshCooldownMinutes").asInt()).isEqualTo(75);
+        assertThat(file.get("rotationStrategy").asText()).isEqualTo("sticky");
+        assertThat(file.get("healthRefreshCooldownMinutes").asInt()).as("only the strategy is restored").isEqualTo(30);
     }
 
     @Test

@@ -112,4 +112,42 @@ class ServeIT {
         }
         assertThat(total).as("statistics flushed on shutdown").isEqualTo(2);
     }
+
+    @Test
+    void oneProxyPerFileASecondServeIsRefusedAndAGoneOnesFileIsTakenOver() throws Exception {
+        Launcher cli = new Launcher(home);
+        cli.run("add-key", KEY_A, "A");
+        Path serveJson = home.resolve(".config/opencode/kimi-rotator/serve.json");
+
+        serve = cli.start(Launcher.bin("kimi-rotator"), "serve", "--port", "0");
+        String url = listeningUrl(serve);
+        Launcher.Result second = cli.run("serve", "--port", "0");
+        assertThat(second.exitCode()).isEqualTo(1);
+        assertThat(second.err()).isEqualTo("error: a proxy already serves this file at " + url + " (pid " + serve.pid() + ")\n");
+        assertThat(JSON.readTree(serveJson.toFile()).get("pid").asLong()).as("the refused serve left serve.json alone")
+                .isEqualTo(serve.pid());
+        assertThat(serve.isAlive()).isTrue();
+
+        // A proxy that is killed outright cannot remove its serve.json; the next serve takes it over.
+        serve.destroyForcibly();
+        assertThat(serve.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(serveJson).exists();
+        serve = cli.start(Launcher.bin("kimi-rotator"), "serve", "--port", "0");
+        String newUrl = listeningUrl(serve);
+        JsonNode taken = JSON.readTree(serveJson.toFile());
+        assertThat(taken.get("pid").asLong()).isEqualTo(serve.pid());
+        assertThat(taken.get("url").asText()).isEqualTo(newUrl);
+
+        serve.destroy();
+        assertThat(serve.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(serveJson).doesNotExist();
+    }
+
+    /** Reads the banner of a starting {@code serve} and returns the URL it listens on. */
+    static String listeningUrl(Process serve) throws java.io.IOException {
+        BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
+        String banner = out.readLine();
+        assertThat(banner).startsWith("Listening on http://127.0.0.1:");
+        return banner.substring("Listening on ".length(), banner.indexOf(' ', "Listening on ".length()));
+    }
 }

@@ -2,6 +2,7 @@ package io.github.kimirotator.proxy;
 
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.storage.IoErrors;
 import io.github.kimirotator.storage.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -74,7 +75,7 @@ public final class LocalToken {
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
-            throw new KimiException(ErrorCode.IO_ERROR, "cannot read " + file + ": " + e.getMessage(), e);
+            throw new KimiException(ErrorCode.IO_ERROR, "cannot read " + file + ": " + IoErrors.reason(e), e);
         }
         String token = lines.isEmpty() ? "" : lines.get(0).strip();
         if (token.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.github.kimirotator.cli.commands;
 
+import io.github.kimirotator.api.Names;
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.ApiKeys;
@@ -22,7 +23,8 @@ public final class AddKeyCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "KEY", description = "The key (sk-kimi-...), or - to read it from stdin.")
     String key;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "A name for the key (default: Account N).")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "A name for the key: up to 64 characters, no control or invisible formatting characters"
+            + " (default: Account N).")
     String name;
 
     @Override
@@ -37,7 +39,7 @@ public final class AddKeyCommand extends CliCommand {
             int existing = state.indexOfKey(theKey);
             if (existing >= 0) {
                 throw new KimiException(ErrorCode.DUPLICATE_KEY, "key " + ApiKeys.display(theKey)
-                        + " is already stored as [" + existing + "] " + state.accounts().get(existing).name());
+                        + " is already stored as [" + existing + "] " + Names.escape(state.accounts().get(existing).name()));
             }
             if (state.accounts().size() >= AccountsState.MAX_KEYS) {
                 throw new KimiException(ErrorCode.TOO_MANY_KEYS, "cannot add key " + ApiKeys.display(theKey)
@@ -49,7 +51,7 @@ public final class AddKeyCommand extends CliCommand {
             added[0] = accounts.size() - 1;
             return state.withAccounts(accounts);
         });
-        context().out().println("Added key [" + added[0] + "] " + storedName[0] + " (" + ApiKeys.display(theKey) + ")");
+        context().out().println("Added key [" + added[0] + "] " + Names.escape(storedName[0]) + " (" + ApiKeys.display(theKey) + ")");
         return 0;
     }
 

@@ -1,6 +1,7 @@
 package io.github.kimirotator.cli.commands;
 
 import io.github.kimirotator.api.Account;
+import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.storage.AccountsStore;
@@ -11,22 +12,28 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "clear-limits", description = "Clear rate/billing limits and re-enable disabled keys.")
 public final class ClearLimitsCommand extends CliCommand {
-    @Parameters(paramLabel = "INDEX|all")
+    @Parameters(paramLabel = "INDEX|all", description = "0-based index, as list-keys shows it, or all (in any case) for every key.")
     String target;
 
     @Override
     protected int run() {
         String[] what = new String[1];
+        boolean all = "all".equalsIgnoreCase(target.strip());
         context().get(AccountsStore.class).update(state -> {
-            if ("all".equals(target)) {
+            if (all) {
                 List<Account> cleared = state.accounts().stream().map(HealthPolicy::clearLimits).toList();
-                what[0] = "all " + cleared.size() + " keys";
+                what[0] = cleared.isEmpty() ? null : "all " + cleared.size() + (cleared.size() == 1 ? " key" : " keys");
                 return state.withAccounts(cleared);
             }
             int i = Arguments.index(target, state);
-            what[0] = "key [" + i + "] " + state.accounts().get(i).name();
+            what[0] = "key [" + i + "] " + Names.escape(state.accounts().get(i).name());
             return state.withAccount(i, HealthPolicy::clearLimits);
         });
+        if (what[0] == null) {
+            context().out().println("There are no keys, so no limits to clear. Add one with: "
+                    + context().programName() + " add-key sk-kimi-... \"My Account\"");
+            return 0;
+        }
         context().out().println("Limits cleared for " + what[0]);
         return 0;
     }

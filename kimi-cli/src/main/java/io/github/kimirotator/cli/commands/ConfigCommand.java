@@ -64,14 +64,14 @@ public final class ConfigCommand extends CliCommand {
         return 0;
     }
 
-    private static URI runningProxy(Path ownDir) {
+    private URI runningProxy(Path ownDir) {
         ServeFile.Info info = ServeFile.read(ownDir).orElseThrow(() -> new KimiException(ErrorCode.NO_RUNNING_PROXY,
-                "no running proxy found (" + ServeFile.path(ownDir) + " is missing); start one with 'kimi-rotator serve' or pass --url"));
+                "no running proxy found (" + ServeFile.path(ownDir) + " is missing); start one with '" + context().programName() + " serve' or pass --url"));
         if (ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) {
             return info.url();
         }
         throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "no running proxy found (process " + info.pid()
-                + " from " + ServeFile.path(ownDir) + " has ended); start one with 'kimi-rotator serve' or pass --url");
+                + " from " + ServeFile.path(ownDir) + " has ended); start one with '" + context().programName() + " serve' or pass --url");
     }
 
     private static String readToken(Path ownDir) {

@@ -17,7 +17,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "export-keys", description = "Write an encrypted backup of the keys, their statistics and the settings.")
+@Command(name = "export-keys", description = "Write an encrypted backup of the keys, their statistics and the settings.",
+        footerHeading = "%nEnvironment:%n",
+        footer = {"  " + Passwords.VARIABLE + "  the password (at least 8 characters), when there is",
+            "                         no console and no --password-stdin"})
 public final class ExportKeysCommand extends CliCommand {
     @Parameters(arity = "0..1", paramLabel = "FILE", description = "Target file (default: kimi-keys-backup.json.enc).")
     Path file = Path.of("kimi-keys-backup.json.enc");
@@ -38,6 +41,9 @@ public final class ExportKeysCommand extends CliCommand {
             throw new KimiException(ErrorCode.TARGET_EXISTS, file + " already exists; use --force to overwrite it");
         }
         AccountsState state = context().get(AccountsStore.class).read();
+        if (state.accounts().isEmpty()) {
+            throw new KimiException(ErrorCode.NO_USABLE_KEYS, "no keys to export");
+        }
         char[] password = Passwords.obtain(context().environment(), passwordStdin, true);
         byte[] content;
         try {

@@ -3,17 +3,19 @@ package io.github.kimirotator.cli.commands;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.cli.Passwords;
 import io.github.kimirotator.storage.AccountsStore;
+import io.github.kimirotator.storage.IoErrors;
 import io.github.kimirotator.storage.backup.BackupCodec;
 import io.github.kimirotator.storage.backup.BackupMerge;
 import io.github.kimirotator.storage.backup.ImportResult;
 import io.github.kimirotator.storage.backup.ImportedBackup;
 import io.github.kimirotator.strategies.StrategyRegistry;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
@@ -21,23 +23,31 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "import-keys", description = "Import keys from a backup (ours or the seed's); keys already present are skipped.")
+@Command(name = "import-keys",
+        description = {"Import keys from a backup, ours or the seed's. Keys already present are skipped; names with control or"
+                + " invisible formatting characters are cleaned and cut to 64 characters. When at least one key is imported,"
+                + " the backup's rotation strategy is restored (as the seed does), unless --keep-settings.",
+                "Auto-refresh and cooldown are never taken from a backup."},
+        footerHeading = "%nEnvironment:%n",
+        footer = {"  " + Passwords.VARIABLE + "  the backup's password, when there is no console",
+            "                         and no --password-stdin"})
 public final class ImportKeysCommand extends CliCommand {
-    @Parameters(paramLabel = "FILE")
+    @Parameters(paramLabel = "FILE", description = "The backup to read (kimi-rotator's v2 format or the seed's).")
     Path file;
 
     @Option(names = "--password-stdin", description = "Read the password from the first line of stdin.")
     boolean passwordStdin;
+
+    @Option(names = "--keep-settings", description = "Keep our rotation strategy whatever the backup holds.")
+    boolean keepSettings;
 
     @Override
     protected int run() {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new KimiException(ErrorCode.IO_ERROR, "cannot read " + file + ": no such file");
         } catch (IOException e) {
-            throw new KimiException(ErrorCode.IO_ERROR, "cannot read " + file + ": " + e.getMessage(), e);
+            throw new KimiException(ErrorCode.IO_ERROR, "cannot read " + file + ": " + IoErrors.reason(e), e);
         }
         char[] password = Passwords.obtain(context().environment(), passwordStdin, false);
         ImportedBackup backup;
@@ -48,22 +58,35 @@ public final class ImportKeysCommand extends CliCommand {
         }
         StrategyRegistry registry = context().get(StrategyRegistry.class);
         ImportResult[] result = new ImportResult[1];
+        String[] notInstalled = new String[1];
         String[] kept = new String[1];
         context().get(AccountsStore.class).update(current -> {
-            result[0] = BackupMerge.merge(current, backup);
+            result[0] = BackupMerge.merge(current, backup, keepSettings);
             AccountsState merged = result[0].state();
-            if (!registry.names().contains(merged.effectiveStrategy())) {
-                kept[0] = merged.effectiveStrategy();
+            notInstalled[0] = null;
+            if (result[0].restoredStrategy() != null && !registry.names().contains(merged.effectiveStrategy())) {
+                notInstalled[0] = merged.effectiveStrategy();
+                kept[0] = current.effectiveStrategy();
                 merged = merged.withStrategy(current.effectiveStrategy());
             }
             return merged;
         });
-        if (kept[0] != null) {
-            context().err().println("warning: the backup's strategy '" + kept[0] + "' is not installed; keeping "
-                    + context().get(AccountsStore.class).read().effectiveStrategy());
+        ImportResult done = result[0];
+        done.rejected().forEach(r -> context().err().println("warning: not imported: " + r));
+        PrintStream out = context().out();
+        out.println("imported " + done.imported() + ", skipped " + done.skipped() + " duplicates");
+        if (done.cleaned() > 0) {
+            out.println("cleaned " + done.cleaned() + (done.cleaned() == 1 ? " name" : " names")
+                    + ": control and invisible formatting characters removed, cut to " + Names.MAX_LENGTH + " characters");
         }
-        result[0].rejected().forEach(r -> context().err().println("warning: not imported: " + r));
-        context().out().println("imported " + result[0].imported() + ", skipped " + result[0].skipped() + " duplicates");
+        if (notInstalled[0] != null) {
+            context().err().println("warning: the backup's strategy '" + Names.escape(notInstalled[0])
+                    + "' is not installed; keeping " + kept[0]);
+        } else if (done.restoredStrategy() != null) {
+            out.println("restored rotation strategy: " + done.restoredStrategy());
+        } else if (keepSettings) {
+            out.println("kept our settings (--keep-settings)");
+        }
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 package io.github.kimirotator.cli.commands;
 
+import io.github.kimirotator.api.Names;
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.cli.Ansi;
@@ -13,7 +14,9 @@ import java.io.PrintStream;
 import java.time.Duration;
 import picocli.CommandLine.Command;
 
-@Command(name = "list-keys", description = "List the keys: ● active / ○ other, masked key, health, requests, status.")
+@Command(name = "list-keys", description = "List the keys: ● active / ○ other, masked key, health, requests, status.",
+        footerHeading = "%nEnvironment:%n",
+        footer = "  NO_COLOR  no colour, even on a terminal")
 public final class ListKeysCommand extends CliCommand {
 
     @Override
@@ -27,20 +30,20 @@ public final class ListKeysCommand extends CliCommand {
         }
         StatusReport report = StatusReport.withoutIds(state, policy);
         if (state.accounts().isEmpty()) {
-            out.println("No keys yet. Add one with: kimi-rotator add-key sk-kimi-... \"My Account\"");
+            out.println("No keys yet. Add one with: " + context().programName() + " add-key sk-kimi-... \"My Account\"");
             return 0;
         }
         Ansi ansi = new Ansi(context().colour());
-        out.println(ansi.bold("Kimi API Keys (" + report.keys().size() + " total, strategy: " + report.strategy() + "):"));
+        out.println(ansi.bold("Kimi API Keys (" + report.keys().size() + " total, strategy: " + Names.escape(report.strategy()) + "):"));
         long now = policy.clock().millis();
         for (KeyReport key : report.keys()) {
             Account account = state.accounts().get(key.index());
             out.println();
-            out.println((key.index() == report.activeIndex() ? "● " : "○ ") + "[" + key.index() + "] " + key.name());
+            out.println((key.index() == report.activeIndex() ? "● " : "○ ") + "[" + key.index() + "] " + Names.escape(key.name()));
             out.println("   Key: " + key.display());
             out.println("   Health: " + healthBar(key.health(), ansi) + " " + key.health() + "%");
             out.println("   Requests: " + key.successfulRequests() + "/" + key.totalRequests() + " successful");
-            out.println("   Status: " + status(key, account, now, ansi));
+            out.println("   Status: " + status(key, account, now, ansi, context().programName()));
         }
         out.println();
         out.println("Health auto-refresh: " + (state.autoRefreshHealth() ? "enabled" : "disabled")
@@ -57,7 +60,7 @@ public final class ListKeysCommand extends CliCommand {
         return health >= HealthPolicy.MIN_ELIGIBLE_HEALTH ? ansi.yellow(bar) : ansi.red(bar);
     }
 
-    private static String status(KeyReport key, Account account, long now, Ansi ansi) {
+    private static String status(KeyReport key, Account account, long now, Ansi ansi, String program) {
         switch (key.state()) {
             case "limited":
                 String reason = account.limitReason() != null ? account.limitReason()
@@ -66,7 +69,7 @@ public final class ListKeysCommand extends CliCommand {
                         + human(Duration.ofMillis(account.limitedUntil() - now)) + " (" + key.limitedUntil() + ")");
             case "disabled":
                 return ansi.red("✗ Disabled (" + (account.limitReason() == null ? "key rejected" : account.limitReason())
-                        + "); re-enable with: kimi-rotator clear-limits " + key.index());
+                        + "); re-enable with: " + program + " clear-limits " + key.index());
             case "low-health":
                 return ansi.yellow("⚠ Low health (used only when no other key can serve)");
             default:

@@ -1,5 +1,6 @@
 package io.github.kimirotator.cli.commands;
 
+import io.github.kimirotator.api.Names;
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.cli.Arguments;
@@ -32,7 +33,7 @@ public final class RemoveKeyCommand extends CliCommand {
             }
             return state.withAccounts(accounts).withActiveIndex(active);
         });
-        context().out().println("Removed key [" + at[0] + "] " + removed[0].name() + " (" + ApiKeys.display(removed[0].key()) + ")");
+        context().out().println("Removed key [" + at[0] + "] " + Names.escape(removed[0].name()) + " (" + ApiKeys.display(removed[0].key()) + ")");
         return 0;
     }
 }

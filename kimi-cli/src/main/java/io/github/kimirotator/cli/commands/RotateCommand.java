@@ -1,5 +1,6 @@
 package io.github.kimirotator.cli.commands;
 
+import io.github.kimirotator.api.Names;
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.ErrorCode;
@@ -22,7 +23,7 @@ public final class RotateCommand extends CliCommand {
         Account[] chosen = new Account[1];
         context().get(AccountsStore.class).update(stored -> {
             if (stored.accounts().isEmpty()) {
-                throw new KimiException(ErrorCode.NO_USABLE_KEYS, "there are no keys; add one with 'kimi-rotator add-key KEY'");
+                throw new KimiException(ErrorCode.NO_USABLE_KEYS, "there are no keys; add one with '" + context().programName() + " add-key KEY'");
             }
             var state = policy.autoRecover(stored);
             Selection selection = selector.rotate(state);
@@ -34,9 +35,9 @@ public final class RotateCommand extends CliCommand {
             Selection.NoneEligible none = (Selection.NoneEligible) selection;
             throw new KimiException(ErrorCode.NO_USABLE_KEYS, "no other key can be used now"
                     + none.soonestFree().map(at -> "; the next one frees up at " + at).orElse("")
-                    + " (see 'kimi-rotator list-keys')");
+                    + " (see '" + context().programName() + " list-keys')");
         });
-        context().out().println("Rotated to key [" + to[0] + "] " + chosen[0].name() + " (" + ApiKeys.display(chosen[0].key()) + ")");
+        context().out().println("Rotated to key [" + to[0] + "] " + Names.escape(chosen[0].name()) + " (" + ApiKeys.display(chosen[0].key()) + ")");
         return 0;
     }
 }

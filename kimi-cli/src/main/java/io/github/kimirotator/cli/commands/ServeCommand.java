@@ -1,12 +1,15 @@
 package io.github.kimirotator.cli.commands;
 
 import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.ErrorCode;
+import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.proxy.LocalToken;
 import io.github.kimirotator.proxy.ProxyConfig;
 import io.github.kimirotator.proxy.ProxyServer;
 import io.github.kimirotator.proxy.ServeFile;
+import io.github.kimirotator.proxy.ServeLock;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.storage.ConfigPaths;
 import io.github.kimirotator.strategies.KeySelector;
@@ -14,13 +17,18 @@ import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.github.kimirotator.strategies.health.KeyStatus;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "serve", description = "Run the local Anthropic-compatible proxy that rotates the keys.")
+@Command(name = "serve", description = "Run the local Anthropic-compatible proxy that rotates the keys.",
+        footerHeading = "%nEnvironment:%n",
+        footer = {
+            "  " + ServeCommand.UPSTREAM_VARIABLE + "   the upstream API when --upstream is not given",
+            "  KIMI_ROTATOR_LOG_LEVEL  the log level (e.g. debug)"})
 public final class ServeCommand extends CliCommand {
     static final String UPSTREAM_VARIABLE = "KIMI_ROTATOR_UPSTREAM";
 
@@ -69,20 +77,37 @@ public final class ServeCommand extends CliCommand {
                 .withIdleTimeout(Duration.ofSeconds(Arguments.integer("idle timeout", idleTimeout, 1, 86_400)))
                 .withMaxBodyBytes(Arguments.integer("max body size in MiB", maxBodyMib, 1, 2047) * 1024L * 1024L)
                 .withMaxInFlightPerKey(Arguments.integer("max in-flight per key", maxInFlightPerKey, 0, 1_000_000));
-        if (!noAuth) {
-            config = config.withToken(LocalToken.loadOrCreate(paths.ownDir()));
+        Path ownDir = paths.ownDir();
+        ServeLock lock = ServeLock.tryAcquire(ownDir).orElseThrow(() -> alreadyServing(ownDir));
+        ProxyServer server = null;
+        ServeFile serveFile;
+        AccountsStore store;
+        HealthPolicy policy;
+        try {
+            if (!noAuth) {
+                config = config.withToken(LocalToken.loadOrCreate(ownDir));
+            }
+            store = context().get(AccountsStore.class);
+            policy = context().get(HealthPolicy.class);
+            server = new ProxyServer(config, store, context().get(KeySelector.class), policy);
+            server.start();
+            // The lock is ours, so a serve.json found here was left by a proxy that is gone: replace it.
+            serveFile = ServeFile.write(ownDir, new ServeFile.Info(server.uri(), ProcessHandle.current().pid(),
+                    context().get(Clock.class).instant()));
+        } catch (RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
+            lock.close();
+            throw e;
         }
-        AccountsStore store = context().get(AccountsStore.class);
-        HealthPolicy policy = context().get(HealthPolicy.class);
-        ProxyServer server = new ProxyServer(config, store, context().get(KeySelector.class), policy);
-        server.start();
         URI url = server.uri();
-        ServeFile serveFile = ServeFile.write(paths.ownDir(),
-                new ServeFile.Info(url, ProcessHandle.current().pid(), context().get(Clock.class).instant()));
+        ProxyServer running = server;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            running.close();
             serveFile.close();
+            lock.close();
             stopped.countDown();
         }, "kimi-rotator-shutdown"));
         printBanner(url, config, store.read(), policy);
@@ -90,20 +115,30 @@ public final class ServeCommand extends CliCommand {
         return 0;
     }
 
+    /** The error for a second {@code serve} on one accounts file. */
+    static KimiException alreadyServing(Path ownDir) {
+        return ServeFile.read(ownDir)
+                .map(info -> new KimiException(ErrorCode.PROXY_ALREADY_RUNNING, "a proxy already serves this file at "
+                        + info.url() + " (pid " + info.pid() + ")"))
+                .orElseGet(() -> new KimiException(ErrorCode.PROXY_ALREADY_RUNNING, "a proxy for this file is starting"
+                        + " or stopping (it holds " + ServeLock.path(ownDir) + "); try again in a moment"));
+    }
+
     private void printBanner(URI url, ProxyConfig config, AccountsState state, HealthPolicy policy) {
         PrintStream out = context().out();
+        String program = context().programName();
         long usable = state.accounts().stream().filter(a -> policy.status(a) != KeyStatus.DISABLED
                 && policy.status(a) != KeyStatus.LIMITED).count();
         out.println("Listening on " + url + " (upstream " + config.upstream() + ")");
         out.println("Strategy: " + state.effectiveStrategy() + "; usable keys: " + usable + " of " + state.accounts().size());
         if (state.accounts().isEmpty()) {
-            out.println("No keys yet: add one with 'kimi-rotator add-key sk-kimi-... \"My Account\"' (picked up while running).");
+            out.println("No keys yet: add one with '" + program + " add-key sk-kimi-... \"My Account\"' (picked up while running).");
         } else if (usable == 0) {
-            out.println("No key can serve now: see 'kimi-rotator list-keys', or 'kimi-rotator clear-limits all'.");
+            out.println("No key can serve now: see '" + program + " list-keys', or '" + program + " clear-limits all'.");
         }
         out.println(noAuth ? "Auth: off (--no-auth)" : "Auth: local token in " + LocalToken.path(
                 context().get(ConfigPaths.class).ownDir()));
-        out.println("Client settings: 'kimi-rotator config claude-code' or 'kimi-rotator config opencode'. Stop with Ctrl-C.");
+        out.println("Client settings: '" + program + " config claude-code' or '" + program + " config opencode'. Stop with Ctrl-C.");
         out.flush();
     }
 }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "set-auto-refresh", description = "Turn automatic health recovery on or off.")
 public final class SetAutoRefreshCommand extends CliCommand {
-    @Parameters(paramLabel = "true|false")
+    @Parameters(paramLabel = "true|false", description = "true: recover health by itself, +10 per cooldown period; false: only with refresh-health.")
     String value;
 
     @Override

@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "set-cooldown", description = "Minutes per health recovery step (+10), 1 to 1440.")
 public final class SetCooldownCommand extends CliCommand {
-    @Parameters(paramLabel = "MINUTES")
+    @Parameters(paramLabel = "MINUTES", description = "Whole minutes from 1 to 1440 (default 30).")
     String minutes;
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.kimirotator.cli.commands;
 
+import io.github.kimirotator.api.Names;
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.cli.CliCommand;
@@ -63,13 +64,13 @@ public final class StatsCommand extends CliCommand {
             return 0;
         }
         if (rows.isEmpty()) {
-            out.println("No keys yet. Add one with: kimi-rotator add-key sk-kimi-... \"My Account\"");
+            out.println("No keys yet. Add one with: " + context().programName() + " add-key sk-kimi-... \"My Account\"");
             return 0;
         }
         out.println("📊 Usage Statistics");
         for (Map<String, Object> row : rows) {
             out.println();
-            out.println("[" + row.get("index") + "] " + row.get("name"));
+            out.println("[" + row.get("index") + "] " + Names.escape((String) row.get("name")));
             out.println("   Total Requests: " + row.get("totalRequests"));
             out.println("   Successful: " + row.get("successfulRequests"));
             out.println("   Failed: " + row.get("failedRequests"));

@@ -1,5 +1,6 @@
 package io.github.kimirotator.cli.commands;
 
+import io.github.kimirotator.api.Names;
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.cli.Arguments;
@@ -22,7 +23,7 @@ public final class UseKeyCommand extends CliCommand {
             chosen[0] = state.accounts().get(at[0]);
             return state.activeIndex() == at[0] ? state : state.withActiveIndex(at[0]);
         });
-        context().out().println("Active key: [" + at[0] + "] " + chosen[0].name() + " (" + ApiKeys.display(chosen[0].key()) + ")");
+        context().out().println("Active key: [" + at[0] + "] " + Names.escape(chosen[0].name()) + " (" + ApiKeys.display(chosen[0].key()) + ")");
         return 0;
     }
 }

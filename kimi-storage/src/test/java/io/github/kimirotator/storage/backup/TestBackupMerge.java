@@ -24,7 +24,7 @@ class TestBackupMerge {
         AccountsState current = AccountsState.empty().withAccounts(List.of(alpha, beta)).withActiveIndex(1);
         Account alphaElsewhere = BackupFixtures.busyAccount(alpha.key(), "Alpha on the other machine");
 
-        ImportResult result = BackupMerge.merge(current, backup(SEED_DEFAULTS, alphaElsewhere, busyGamma));
+        ImportResult result = BackupMerge.merge(current, backup(SEED_DEFAULTS, alphaElsewhere, busyGamma), false);
 
         assertThat(result.imported()).isEqualTo(1);
         assertThat(result.skipped()).isEqualTo(1);
@@ -37,7 +37,7 @@ class TestBackupMerge {
     void aKeyTwiceInTheBackupIsImportedOnce() {
         Account gammaAgain = busyGamma.toBuilder().name("Gamma again").build();
 
-        ImportResult result = BackupMerge.merge(AccountsState.empty(), backup(SEED_DEFAULTS, busyGamma, gammaAgain));
+        ImportResult result = BackupMerge.merge(AccountsState.empty(), backup(SEED_DEFAULTS, busyGamma, gammaAgain), false);
 
         assertThat(result.state().accounts()).containsExactly(busyGamma);
         assertThat(result.imported()).isEqualTo(1);
@@ -45,21 +45,50 @@ class TestBackupMerge {
     }
 
     @Test
-    void theBackupsSettingsAreApplied() {
+    void onlyTheStrategyIsRestoredAndOnlyWhenAKeyWasImported() {
+        AccountsState current = AccountsState.empty().withStrategy("sticky").withCooldownMinutes(45);
+
+        ImportResult plugin = BackupMerge.merge(current,
+                backup(new BackupSettings("round-robin", "least-used", false, 90), alpha), false);
+        ImportResult seed = BackupMerge.merge(plugin.state(), backup(new BackupSettings("sticky", null, true, 15), beta), false);
+        ImportResult nothingNew = BackupMerge.merge(seed.state(), backup(new BackupSettings("round-robin", null, false, 5), alpha), false);
+
+        assertThat(plugin.restoredStrategy()).isEqualTo("least-used");
+        assertThat(plugin.state().rotationStrategy()).isEqualTo("round-robin");
+        assertThat(plugin.state().strategy()).isEqualTo("least-used");
+        assertThat(plugin.state().autoRefreshHealth()).isTrue();
+        assertThat(plugin.state().healthRefreshCooldownMinutes()).isEqualTo(45);
+        assertThat(seed.restoredStrategy()).isEqualTo("sticky");
+        assertThat(seed.state().effectiveStrategy()).isEqualTo("sticky");
+        assertThat(seed.state().strategy()).isNull();
+        assertThat(nothingNew.imported()).isZero();
+        assertThat(nothingNew.restoredStrategy()).isNull();
+        assertThat(nothingNew.state()).isEqualTo(seed.state());
+    }
+
+    @Test
+    void keepSettingsKeepsOurStrategy() {
         AccountsState current = AccountsState.empty().withStrategy("sticky");
 
-        AccountsState plugin = BackupMerge.merge(current,
-                backup(new BackupSettings("round-robin", "least-used", false, 90), alpha)).state();
-        AccountsState seed = BackupMerge.merge(plugin, backup(new BackupSettings("sticky", null, true, 15))).state();
+        ImportResult result = BackupMerge.merge(current, backup(new BackupSettings("round-robin", null, false, 90), alpha), true);
 
-        assertThat(plugin.rotationStrategy()).isEqualTo("round-robin");
-        assertThat(plugin.strategy()).isEqualTo("least-used");
-        assertThat(plugin.autoRefreshHealth()).isFalse();
-        assertThat(plugin.healthRefreshCooldownMinutes()).isEqualTo(90);
-        assertThat(seed.effectiveStrategy()).isEqualTo("sticky");
-        assertThat(seed.strategy()).isNull();
-        assertThat(seed.autoRefreshHealth()).isTrue();
-        assertThat(seed.healthRefreshCooldownMinutes()).isEqualTo(15);
+        assertThat(result.imported()).isEqualTo(1);
+        assertThat(result.restoredStrategy()).isNull();
+        assertThat(result.state().effectiveStrategy()).isEqualTo("sticky");
+    }
+
+    @Test
+    void namesBreakingTheNameRuleAreCleanedAndCounted() {
+        Account escape = Account.newKey(BackupFixtures.key('D', "4444"), "Evil\u001b[2J\r\nName\u202e", 1L);
+        Account longName = Account.newKey(BackupFixtures.key('E', "5555"), "x".repeat(200), 1L);
+        Account invisible = Account.newKey(BackupFixtures.key('F', "6666"), "\u200b\u2028", 1L);
+
+        ImportResult result = BackupMerge.merge(AccountsState.empty(), backup(SEED_DEFAULTS, alpha, escape, longName, invisible), false);
+
+        assertThat(result.cleaned()).isEqualTo(3);
+        assertThat(result.state().accounts()).extracting(Account::name)
+                .containsExactly("Alpha", "Evil[2JName", "x".repeat(64), "Account 4");
+        assertThat(result.state().accounts().get(1).key()).isEqualTo(escape.key());
     }
 
     @Test
@@ -67,7 +96,7 @@ class TestBackupMerge {
         Account foreign = Account.newKey("sk-other-0123456789abcdefXYZW", "Foreign", 1L);
         Account spaced = Account.newKey("sk-kimi-has spaces in it QRST", "Spaced", 1L);
 
-        ImportResult result = BackupMerge.merge(AccountsState.empty(), backup(SEED_DEFAULTS, foreign, alpha, spaced));
+        ImportResult result = BackupMerge.merge(AccountsState.empty(), backup(SEED_DEFAULTS, foreign, alpha, spaced), false);
 
         assertThat(result.state().accounts()).containsExactly(alpha);
         assertThat(result.imported()).isEqualTo(1);
@@ -81,7 +110,7 @@ class TestBackupMerge {
     void exactlyTheKeyLimitIsAllowed() {
         AccountsState current = AccountsState.empty().withAccounts(keys(0, 99));
 
-        ImportResult result = BackupMerge.merge(current, backup(SEED_DEFAULTS, keys(98, 100).toArray(Account[]::new)));
+        ImportResult result = BackupMerge.merge(current, backup(SEED_DEFAULTS, keys(98, 100).toArray(Account[]::new)), false);
 
         assertThat(result.state().accounts()).hasSize(AccountsState.MAX_KEYS);
         assertThat(result.imported()).isEqualTo(1);
@@ -93,7 +122,7 @@ class TestBackupMerge {
         AccountsState current = AccountsState.empty().withAccounts(keys(0, 98));
         ImportedBackup backup = backup(SEED_DEFAULTS, keys(90, 101).toArray(Account[]::new));
 
-        assertThatThrownBy(() -> BackupMerge.merge(current, backup))
+        assertThatThrownBy(() -> BackupMerge.merge(current, backup, false))
                 .isInstanceOfSatisfying(KimiException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.TOO_MANY_KEYS);
                     assertThat(e.exitCode()).isEqualTo(2);

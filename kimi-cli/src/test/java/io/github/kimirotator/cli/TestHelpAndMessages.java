@@ -1,0 +1,158 @@
+package io.github.kimirotator.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.ArgSpec;
+
+/** Help on every command, the overview without arguments, the program's own name, and how errors read. */
+class TestHelpAndMessages {
+    static final String KEY_A = "sk-kimi-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1111";
+
+    /** The environment variables each command reads, which its help must name. */
+    static final Map<String, List<String>> VARIABLES = Map.of(
+            "serve", List.of("KIMI_ROTATOR_UPSTREAM", "KIMI_ROTATOR_LOG_LEVEL"),
+            "export-keys", List.of("KIMI_ROTATOR_PASSWORD"),
+            "import-keys", List.of("KIMI_ROTATOR_PASSWORD"),
+            "list-keys", List.of("NO_COLOR"));
+
+    @TempDir
+    Path home;
+
+    static List<String> commandNames() {
+        return KimiRotatorCli.COMMANDS.stream().map(c -> c.getAnnotation(Command.class).name())
+                .filter(name -> !"help".equals(name)).toList();
+    }
+
+    @Test
+    void everyCommandTakesHelpAndDescribesWhatItReads() throws Exception {
+        CliRunner cli = new CliRunner(home);
+        for (String name : commandNames()) {
+            for (String flag : new String[] {"--help", "-h"}) {
+                CliRunner.Result r = cli.run(name, flag);
+                assertThat(r.exitCode()).as(name + " " + flag + ": " + r.err()).isZero();
+                assertThat(r.err()).as(name).isEmpty();
+                assertThat(r.out()).as(name).startsWith("Usage: kimi-rotator " + name).contains("-h, --help")
+                        .contains("--config=FILE").contains("KIMI_ROTATOR_CONFIG");
+                VARIABLES.getOrDefault(name, List.of()).forEach(v -> assertThat(r.out()).as(name).contains(v));
+            }
+        }
+        assertThat(cli.fileBytes()).isNull();
+    }
+
+    @Test
+    void everyParameterAndOptionHasADescription() {
+        for (Class<?> command : KimiRotatorCli.COMMANDS) {
+            CommandLine.Model.CommandSpec spec = new CommandLine(command).getCommandSpec();
+            for (ArgSpec arg : spec.args()) {
+                String label = spec.name() + " " + (arg.isOption() ? ((CommandLine.Model.OptionSpec) arg).longestName() : arg.paramLabel());
+                assertThat(String.join(" ", arg.description())).as(label).isNotBlank();
+            }
+        }
+    }
+
+    @Test
+    void noArgumentsPrintsTheOverview() {
+        CliRunner.Result r = new CliRunner(home).run();
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).startsWith("Usage: kimi-rotator").contains("Commands:").contains("Environment:")
+                .contains("KIMI_ROTATOR_PASSWORD").contains("KIMI_ROTATOR_UPSTREAM").contains("JAVA_HOME")
+                .contains("Run 'kimi-rotator COMMAND --help'");
+        commandNames().forEach(name -> assertThat(r.out()).contains("  " + name + " "));
+    }
+
+    @Test
+    void theSeedsCommandNameIsUsedInUsageAndErrors() {
+        CliRunner cli = new CliRunner(home).variable(CliContext.PROGRAM_NAME_VARIABLE, "opencode-kimi");
+        assertThat(cli.run().out()).startsWith("Usage: opencode-kimi").contains("Run 'opencode-kimi COMMAND --help'");
+        assertThat(cli.run("add-key", "--help").out()).startsWith("Usage: opencode-kimi add-key");
+        CliRunner.Result missing = cli.run("add-key");
+        assertThat(missing.err()).isEqualTo("error: missing KEY (see 'opencode-kimi add-key --help')\n");
+        assertThat(cli.run("list-keys").out()).contains("opencode-kimi add-key").doesNotContain("kimi-rotator");
+        assertThat(cli.run("rotate").err()).contains("'opencode-kimi add-key KEY'").doesNotContain("kimi-rotator");
+    }
+
+    @Test
+    void usageErrorsReadTheSameWay() throws Exception {
+        CliRunner cli = new CliRunner(home);
+        Path directory = Files.createDirectories(home.resolve("a-directory"));
+        String[][] lines = {
+            {"add-key"},
+            {"set-cooldown"},
+            {"use-key"},
+            {"config"},
+            {"--config"},
+            {"serve", "--port"},
+            {"help", "no-such-command"},
+            {"no-such-command"},
+            {"list-keys", "extra"},
+            {"list-keys", "--no-such-option"},
+            {"--config", directory.toString(), "list-keys"},
+            {"--config", directory.toString(), "add-key", KEY_A},
+            {"import-keys", directory.toString()},
+        };
+        for (String[] line : lines) {
+            CliRunner.Result r = cli.run(line);
+            String what = String.join(" ", line);
+            assertThat(r.exitCode()).as(what).isIn(1, 2);
+            assertThat(r.err()).as(what).matches("error: [a-z][^\n]*\n")
+                    .doesNotContain("Missing").doesNotContain("Unknown").doesNotContain("Is a directory")
+                    .doesNotContain("Exception");
+        }
+        assertThat(cli.run("set-cooldown").err()).isEqualTo("error: missing MINUTES (see 'kimi-rotator set-cooldown --help')\n");
+        assertThat(cli.run("--config").err()).startsWith("error: option '--config' needs a value (FILE)");
+        assertThat(cli.run("import-keys", directory.toString()).err())
+                .isEqualTo("error: cannot read " + directory + ": is a directory\n");
+    }
+
+    @Test
+    void errorLinesStartInLowerCase() {
+        assertThat(KimiRotatorCli.errorLine("Unknown subcommand 'x'.")).isEqualTo("error: unknown subcommand 'x'");
+        assertThat(KimiRotatorCli.errorLine("URL is bad")).isEqualTo("error: URL is bad");
+        assertThat(KimiRotatorCli.errorLine("first line\nsecond")).isEqualTo("error: first line");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"all", "ALL", "All", "aLl"})
+    void clearLimitsAllInAnyCase(String all) throws Exception {
+        CliRunner cli = new CliRunner(home);
+        assertThat(cli.run("add-key", KEY_A).exitCode()).isZero();
+        Files.writeString(cli.accountsFile(), Files.readString(cli.accountsFile())
+                .replace("\"rateLimitResetTime\": 0", "\"rateLimitResetTime\": 9999999999999"));
+        assertThat(cli.run("list-keys").out()).contains("Limited");
+        CliRunner.Result r = cli.run("clear-limits", all);
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("Limits cleared for all 1 key\n");
+        assertThat(cli.run("list-keys").out()).doesNotContain("Limited");
+    }
+
+    @Test
+    void clearLimitsAllWithoutKeysSaysThereAreNone() throws Exception {
+        CliRunner cli = new CliRunner(home);
+        CliRunner.Result r = cli.run("clear-limits", "all");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).startsWith("There are no keys, so no limits to clear.");
+        assertThat(cli.fileBytes()).isNull();
+    }
+
+    @Test
+    void exportWithoutKeysIsAnErrorAndWritesNothing() {
+        CliRunner cli = new CliRunner(home);
+        Path backup = home.resolve("backup.enc");
+        CliRunner.Result r = cli.runWithInput("a long password\n", "export-keys", backup.toString(), "--password-stdin");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("error: no keys to export\n");
+        assertThat(r.out()).isEmpty();
+        assertThat(backup).doesNotExist();
+    }
+}
