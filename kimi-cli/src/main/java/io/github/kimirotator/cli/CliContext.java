@@ -35,6 +35,7 @@ public final class CliContext {
     private AccountsStore accounts;
     private HealthPolicy healthPolicy;
     private Injector injector;
+    private String programName;
 
     public CliContext(Environment environment, GlobalOptions options, List<Module> extraModules) {
         this.environment = environment;
@@ -103,7 +104,27 @@ public final class CliContext {
      * {@value #PROGRAM_NAME_VARIABLE}, so usage and hints name the command the user typed.
      */
     public String programName() {
-        return environment.variable(PROGRAM_NAME_VARIABLE).filter(n -> n.matches("[A-Za-z0-9._-]{1,64}")).orElse("kimi-rotator");
+        if (programName == null) {
+            String given = environment.variables().get(PROGRAM_NAME_VARIABLE);
+            programName = given != null && isProgramName(given) ? given : "kimi-rotator";
+        }
+        return programName;
+    }
+
+    /** 1 to 64 of {@code A-Z a-z 0-9 . _ -} (checked by hand: a regular expression costs start-up time). */
+    private static boolean isProgramName(String name) {
+        if (name.isEmpty() || name.length() > 64) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean allowed = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+                    || c == '.' || c == '_' || c == '-';
+            if (!allowed) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public Environment environment() {
