@@ -69,7 +69,7 @@ public final class CliContext {
     /** The accounts file. */
     public AccountsStore accounts() {
         if (accounts == null) {
-            accounts = new AccountsFile(paths().accountsFile(), clock());
+            accounts = new AccountsFile(paths().accountsFile(), clock(), new TerminalLockWatcher(environment.err()));
         }
         return accounts;
     }

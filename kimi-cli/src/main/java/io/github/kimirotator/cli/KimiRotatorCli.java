@@ -7,7 +7,12 @@ import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.commands.AddKeyCommand;
 import io.github.kimirotator.cli.commands.ClearLimitsCommand;
 import io.github.kimirotator.cli.commands.ConfigCommand;
+import io.github.kimirotator.cli.commands.RunCommand;
 import io.github.kimirotator.cli.commands.ServeCommand;
+import io.github.kimirotator.cli.commands.ServiceCommand;
+import io.github.kimirotator.cli.commands.StartCommand;
+import io.github.kimirotator.cli.commands.StatusCommand;
+import io.github.kimirotator.cli.commands.StopCommand;
 import io.github.kimirotator.cli.commands.ExportKeysCommand;
 import io.github.kimirotator.cli.commands.ImportKeysCommand;
 import io.github.kimirotator.cli.commands.ListKeysCommand;
@@ -75,6 +80,11 @@ public final class KimiRotatorCli implements Callable<Integer> {
             "export-keys", ExportKeysCommand.class,
             "import-keys", ImportKeysCommand.class,
             "serve", ServeCommand.class,
+            "run", RunCommand.class,
+            "start", StartCommand.class,
+            "stop", StopCommand.class,
+            "status", StatusCommand.class,
+            "service", ServiceCommand.class,
             "config", ConfigCommand.class,
             "help", CommandLine.HelpCommand.class);
 
@@ -123,7 +133,10 @@ public final class KimiRotatorCli implements Callable<Integer> {
         commandLine.setCommandName(context.programName());
         // picocli inspects every registered command up front; a known command alone is all a run needs.
         for (Map.Entry<String, Class<?>> command : commandsFor(args).entrySet()) {
-            commandLine.addSubcommand(command.getKey(), new CommandLine(command.getValue(), factory));
+            CommandLine sub = new CommandLine(command.getValue(), factory);
+            // run's COMMAND takes every argument after it as its own (run claude -p hi).
+            sub.setStopAtPositional(command.getValue() == RunCommand.class);
+            commandLine.addSubcommand(command.getKey(), sub);
         }
         commandLine.setOut(new PrintWriter(environment.out(), true));
         commandLine.setErr(new PrintWriter(environment.err(), true));

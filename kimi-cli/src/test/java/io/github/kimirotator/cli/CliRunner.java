@@ -20,6 +20,7 @@ final class CliRunner {
     private final Map<String, String> variables = new HashMap<>();
     private java.util.Deque<String> consoleAnswers;
     private boolean terminal;
+    private ByteArrayOutputStream liveErr;
     private Clock clock = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
 
     CliRunner(Path home) {
@@ -47,6 +48,12 @@ final class CliRunner {
         return this;
     }
 
+    /** Sends stderr to {@code sink} as it is written, so a test can watch a command that is still running. */
+    CliRunner liveErr(ByteArrayOutputStream sink) {
+        liveErr = sink;
+        return this;
+    }
+
     CliRunner clock(Clock newClock) {
         clock = newClock;
         return this;
@@ -68,7 +75,7 @@ final class CliRunner {
 
     Result runWithInput(String stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = liveErr != null ? liveErr : new ByteArrayOutputStream();
         Environment environment = new Environment(variables, home,
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),

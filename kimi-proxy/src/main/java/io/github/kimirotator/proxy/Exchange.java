@@ -142,7 +142,7 @@ final class Exchange {
         Duration elapsed = Duration.ofNanos(elapsedNanos);
         f.pool.record(attempt.lease().key(), new HealthEvent.Success(elapsed.toMillis()));
         f.metrics.attempt(attempt.lease().keyId(), "success");
-        f.metrics.latency(attempt.lease().keyId(), elapsed);
+        f.metrics.latency(elapsed);
         status = upstream.getStatus();
         response.setStatus(status);
         Headers.copyToClient(upstream.getHeaders(), response.getHeaders(), true);
@@ -189,7 +189,7 @@ final class Exchange {
     void answered(Attempt attempt, BufferedAnswer answer, long elapsedNanos) {
         upstreamNanos += elapsedNanos;
         String keyId = attempt.lease().keyId();
-        f.metrics.latency(keyId, Duration.ofNanos(elapsedNanos));
+        f.metrics.latency(Duration.ofNanos(elapsedNanos));
         Optional<HealthEvent> event = ResponseClassifier.classify(answer.status(),
                 ErrorBodies.text(answer.body(), answer.headers().get(HttpHeader.CONTENT_ENCODING)),
                 answer.headers().get(HttpHeader.RETRY_AFTER), f.clock.instant());

@@ -162,7 +162,8 @@ class TestOwnEndpointsAndAuth {
             assertThat(text).containsPattern("kimi_requests_total\\{key=\"" + b + "\",outcome=\"success\"} 2\\.0");
             assertThat(text).containsPattern("(?m)^kimi_failovers_total 1\\.0");
             assertThat(text).containsPattern("(?m)^kimi_keys_available 2\\.0");
-            assertThat(text).containsPattern("kimi_upstream_latency_seconds_bucket\\{key=\"" + b + "\",le=");
+            assertThat(text).containsPattern("(?m)^kimi_upstream_latency_seconds_bucket\\{le=\"0\\.1\"} ");
+            assertThat(text).containsPattern("(?m)^kimi_upstream_latency_seconds_count 3");
             assertThat(text).containsPattern("kimi_proxy_responses_total\\{status=\"200\"} 2\\.0");
             assertThat(text).doesNotContain(KEY_A).doesNotContain(KEY_B);
         }

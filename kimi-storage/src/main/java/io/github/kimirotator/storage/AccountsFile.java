@@ -25,7 +25,12 @@ public final class AccountsFile implements AccountsStore {
     private final AtomicFileWriter writer;
 
     public AccountsFile(Path path, Clock clock) {
-        this(path, new AccountsLock(path, clock), new AtomicFileWriter());
+        this(path, clock, LockWatcher.LOG);
+    }
+
+    /** With {@code watcher} told when a command waits for another process's lock, or takes over a stale one. */
+    public AccountsFile(Path path, Clock clock, LockWatcher watcher) {
+        this(path, new AccountsLock(path, clock, watcher), new AtomicFileWriter());
     }
 
     AccountsFile(Path path, AccountsLock lock, AtomicFileWriter writer) {

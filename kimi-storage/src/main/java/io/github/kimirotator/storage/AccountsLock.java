@@ -37,6 +37,8 @@ public final class AccountsLock {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
     static final Duration STALE_AFTER = Duration.ofSeconds(10);
     static final Duration REFRESH_EVERY = Duration.ofSeconds(2);
+    /** How long a wait for another process goes on before the {@link LockWatcher} hears of it. */
+    public static final Duration NOTICE_AFTER = Duration.ofSeconds(1);
     private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private static final ConcurrentMap<Path, FileState> FILES = new ConcurrentHashMap<>();
@@ -46,17 +48,28 @@ public final class AccountsLock {
     private final Duration timeout;
     private final Duration staleAfter;
     private final Duration refreshEvery;
+    private final LockWatcher watcher;
 
     public AccountsLock(Path accountsFile, Clock clock) {
-        this(accountsFile, clock, DEFAULT_TIMEOUT, STALE_AFTER, REFRESH_EVERY);
+        this(accountsFile, clock, LockWatcher.LOG);
+    }
+
+    public AccountsLock(Path accountsFile, Clock clock, LockWatcher watcher) {
+        this(accountsFile, clock, DEFAULT_TIMEOUT, STALE_AFTER, REFRESH_EVERY, watcher);
     }
 
     AccountsLock(Path accountsFile, Clock clock, Duration timeout, Duration staleAfter, Duration refreshEvery) {
+        this(accountsFile, clock, timeout, staleAfter, refreshEvery, LockWatcher.LOG);
+    }
+
+    AccountsLock(Path accountsFile, Clock clock, Duration timeout, Duration staleAfter, Duration refreshEvery,
+            LockWatcher watcher) {
         this.accountsFile = Objects.requireNonNull(accountsFile, "accountsFile");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.timeout = timeout;
         this.staleAfter = staleAfter;
         this.refreshEvery = refreshEvery;
+        this.watcher = Objects.requireNonNull(watcher, "watcher");
     }
 
     /** The lock directory of the accounts file, symbolic links resolved as the seed resolves them. */
@@ -99,6 +112,8 @@ public final class AccountsLock {
 
     private void takeDirectory(FileState state, long deadline) {
         long pause = TimeUnit.MILLISECONDS.toNanos(2);
+        long noticeAt = System.nanoTime() + NOTICE_AFTER.toNanos();
+        boolean noticed = false;
         while (!tryCreate(state.lockDir)) {
             if (takeOverIfStale(state.lockDir)) {
                 continue;
@@ -106,6 +121,10 @@ public final class AccountsLock {
             long left = remaining(deadline);
             if (left == 0) {
                 throw timedOut(state.lockDir, "another process");
+            }
+            if (!noticed && System.nanoTime() - noticeAt >= 0) {
+                noticed = true;
+                heldSince(state.lockDir).ifPresent(since -> watcher.waiting(state.file, since));
             }
             sleep(Math.min(left, pause + ThreadLocalRandom.current().nextLong(pause)));
             pause = Math.min(pause * 2, MAX_POLL_NANOS);
@@ -167,7 +186,7 @@ public final class AccountsLock {
                 return false;
             }
             Files.delete(aside);
-            Log.LOG.warn("took over the stale lock {} (not refreshed since {})", dir, seen.lastModifiedTime());
+            watcher.tookOver(dir, seen.lastModifiedTime().toInstant());
             return true;
         } catch (IOException e) {
             return false;
@@ -183,6 +202,18 @@ public final class AccountsLock {
             // Someone locked in the meantime; the holder we displaced will find its lock lost.
         }
         Files.delete(aside);
+    }
+
+    /** When the lock at {@code dir} was made (its birth time) where the file system keeps it, else its last refresh. */
+    private static java.util.Optional<java.time.Instant> heldSince(Path dir) {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(dir, BasicFileAttributes.class);
+            FileTime made = attributes.creationTime();
+            FileTime refreshed = attributes.lastModifiedTime();
+            return java.util.Optional.of((made != null && made.compareTo(refreshed) <= 0 ? made : refreshed).toInstant());
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     private boolean isStale(FileTime mtime) {

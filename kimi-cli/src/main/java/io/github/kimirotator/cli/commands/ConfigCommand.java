@@ -11,12 +11,15 @@ import io.github.kimirotator.storage.ConfigPaths;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "config", description = "Print the settings that point a client at the running proxy.")
+@Command(name = "config", description = {"Print the settings that point a client at the running proxy.",
+        "claude-code: shell exports; opencode: JSON for ~/.config/opencode/opencode.json on stdout (the hint goes to stderr,"
+                + " so the output can go straight to jq or a file). The local token is made if serve has not made it yet."})
 public final class ConfigCommand extends CliCommand {
     /** Kimi's coding API serves one model; clients asking for their own defaults would be refused. */
     static final String MODEL = "kimi-for-coding";
@@ -33,10 +36,10 @@ public final class ConfigCommand extends CliCommand {
             throw new KimiException(ErrorCode.INVALID_ARGUMENT, "unknown client '" + client + "'; valid: opencode, claude-code");
         }
         ConfigPaths paths = context().get(ConfigPaths.class);
-        Path ownDir = paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME);
-        URI proxy = url != null ? Arguments.uri("url", url) : runningProxy(ownDir);
+        URI proxy = url != null ? Arguments.uri("url", url) : runningProxy(paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME));
         String base = proxy.toString().replaceAll("/+$", "");
-        String token = readToken(ownDir);
+        // The same file and rules as serve: settings printed before the first serve keep working after it.
+        String token = LocalToken.loadOrCreate(paths.ownDir());
         if ("claude-code".equals(client)) {
             context().out().println("# Claude Code: run these in your shell (or put them in ~/.claude/settings.json \"env\")");
             context().out().println("export ANTHROPIC_BASE_URL=" + base);
@@ -45,9 +48,25 @@ public final class ConfigCommand extends CliCommand {
             context().out().println("export ANTHROPIC_SMALL_FAST_MODEL=" + MODEL);
             return 0;
         }
+        context().err().println("OpenCode: merge this into ~/.config/opencode/opencode.json (and drop the seed's \"plugin\" entry)");
+        context().out().println(openCodeConfig(base, token));
+        return 0;
+    }
+
+    /** OpenCode's settings for the proxy at {@code base}: its {@code anthropic} provider pointed there. */
+    static Map<String, Object> openCodeDocument(String base, String token) {
         Map<String, Object> model = new LinkedHashMap<>();
         model.put("name", "Kimi K2.5 (via kimi-rotator)");
-        model.put("limit", Map.of("context", 262144, "output", 32768));
+        // As the seed's README: without these OpenCode sends no images or PDFs to the model.
+        model.put("attachment", true);
+        Map<String, Object> limit = new LinkedHashMap<>();
+        limit.put("context", 262144);
+        limit.put("output", 32768);
+        model.put("limit", limit);
+        Map<String, Object> modalities = new LinkedHashMap<>();
+        modalities.put("input", List.of("text", "image", "video", "pdf"));
+        modalities.put("output", List.of("text"));
+        model.put("modalities", modalities);
         Map<String, Object> options = new LinkedHashMap<>();
         options.put("baseURL", base + "/v1");
         options.put("apiKey", token);
@@ -56,12 +75,15 @@ public final class ConfigCommand extends CliCommand {
         anthropic.put("models", Map.of(MODEL, model));
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("$schema", "https://opencode.ai/config.json");
-        doc.put("provider", Map.of("anthropic", anthropic));
         doc.put("model", "anthropic/" + MODEL);
         doc.put("small_model", "anthropic/" + MODEL);
-        context().out().println("// OpenCode: merge into ~/.config/opencode/opencode.json");
-        context().out().println(Json.write(doc));
-        return 0;
+        doc.put("provider", Map.of("anthropic", anthropic));
+        return doc;
+    }
+
+    /** {@link #openCodeDocument} as JSON, e.g. for {@code OPENCODE_CONFIG_CONTENT}. */
+    static String openCodeConfig(String base, String token) {
+        return Json.write(openCodeDocument(base, token));
     }
 
     private URI runningProxy(Path ownDir) {
@@ -74,7 +96,4 @@ public final class ConfigCommand extends CliCommand {
                 + " from " + ServeFile.path(ownDir) + " has ended); start one with '" + context().programName() + " serve' or pass --url");
     }
 
-    private static String readToken(Path ownDir) {
-        return LocalToken.load(ownDir).orElse("any-value-the-proxy-runs-with-no-auth");
-    }
 }

@@ -73,7 +73,10 @@ public final class ListKeysCommand extends CliCommand {
             case "low-health":
                 return ansi.yellow("⚠ Low health (used only when no other key can serve)");
             default:
-                return ansi.green("✓ Active");
+                int failures = account.consecutiveFailures();
+                // The seed's view: an eligible key that failed lately is not shown as plainly fine.
+                return failures > 0 ? ansi.yellow("⚠️  " + failures + " consecutive failure" + (failures == 1 ? "" : "s"))
+                        : ansi.green("✓ Active");
         }
     }
 

@@ -1,9 +1,12 @@
 package io.github.kimirotator.cli.commands;
 
 import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.strategies.health.HealthPolicy;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 
 @Command(name = "refresh-health", description = "Apply health recovery now, whatever auto-refresh says.")
@@ -12,17 +15,22 @@ public final class RefreshHealthCommand extends CliCommand {
     @Override
     protected int run() {
         HealthPolicy policy = context().get(HealthPolicy.class);
-        int[] recovered = new int[1];
+        List<String> recovered = new ArrayList<>();
         context().get(AccountsStore.class).update(state -> {
             AccountsState after = policy.recoverAll(state);
+            recovered.clear();
             for (int i = 0; i < state.accounts().size(); i++) {
-                if (after.accounts().get(i).healthScore() != state.accounts().get(i).healthScore()) {
-                    recovered[0]++;
+                int before = state.accounts().get(i).healthScore();
+                int now = after.accounts().get(i).healthScore();
+                if (now != before) {
+                    recovered.add("  [" + i + "] " + Names.escape(state.accounts().get(i).name()) + ": " + before + "% → " + now + "%");
                 }
             }
             return after;
         });
-        context().out().println("Health refreshed: " + recovered[0] + " key" + (recovered[0] == 1 ? "" : "s") + " recovered");
+        int n = recovered.size();
+        context().out().println("Health refreshed: " + n + " key" + (n == 1 ? "" : "s") + " recovered" + (n == 0 ? "" : ":"));
+        recovered.forEach(context().out()::println);
         return 0;
     }
 }

@@ -1,8 +1,9 @@
 package io.github.kimirotator.cli.commands;
 
-import io.github.kimirotator.api.Names;
 import io.github.kimirotator.api.Account;
+import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.ApiKeys;
+import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.storage.AccountsStore;
@@ -20,12 +21,14 @@ public final class RemoveKeyCommand extends CliCommand {
     protected int run() {
         Account[] removed = new Account[1];
         int[] at = new int[1];
-        context().get(AccountsStore.class).update(state -> {
+        boolean[] wasActive = new boolean[1];
+        AccountsState after = context().get(AccountsStore.class).update(state -> {
             int i = Arguments.index(index, state);
             List<Account> accounts = new ArrayList<>(state.accounts());
             removed[0] = accounts.remove(i);
             at[0] = i;
             int active = state.safeActiveIndex();
+            wasActive[0] = i == active;
             if (i < active) {
                 active--;
             } else if (i == active) {
@@ -33,7 +36,17 @@ public final class RemoveKeyCommand extends CliCommand {
             }
             return state.withAccounts(accounts).withActiveIndex(active);
         });
-        context().out().println("Removed key [" + at[0] + "] " + Names.escape(removed[0].name()) + " (" + ApiKeys.display(removed[0].key()) + ")");
+        context().out().println("Removed key [" + at[0] + "] " + Names.escape(removed[0].name()) + " ("
+                + ApiKeys.display(removed[0].key()) + ")");
+        if (wasActive[0]) {
+            if (after.accounts().isEmpty()) {
+                context().out().println("That was the last key; add one with: " + context().programName() + " add-key sk-kimi-...");
+            } else {
+                Account now = after.accounts().get(after.safeActiveIndex());
+                context().out().println("It was the active key; active now: [" + after.safeActiveIndex() + "] "
+                        + Names.escape(now.name()) + " (" + ApiKeys.display(now.key()) + ")");
+            }
+        }
         return 0;
     }
 }

@@ -3,7 +3,6 @@ package io.github.kimirotator.cli.commands;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
-import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.proxy.LocalToken;
 import io.github.kimirotator.proxy.ProxyConfig;
@@ -17,11 +16,18 @@ import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.github.kimirotator.strategies.health.KeyStatus;
 import java.io.PrintStream;
 import java.net.URI;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", description = "Run the local Anthropic-compatible proxy that rotates the keys.",
@@ -30,61 +36,30 @@ import picocli.CommandLine.Option;
             "  " + ServeCommand.UPSTREAM_VARIABLE + "   the upstream API when --upstream is not given",
             "  KIMI_ROTATOR_LOG_LEVEL  the log level (e.g. debug)"})
 public final class ServeCommand extends CliCommand {
-    static final String UPSTREAM_VARIABLE = "KIMI_ROTATOR_UPSTREAM";
+    static final String UPSTREAM_VARIABLE = ServeOptions.UPSTREAM_VARIABLE;
 
-    @Option(names = "--host", paramLabel = "H", description = "Address to listen on (default: 127.0.0.1).")
-    String host = ProxyConfig.DEFAULT_HOST;
+    @Mixin
+    ServeOptions options = new ServeOptions();
 
-    @Option(names = "--port", paramLabel = "P", description = "Port (default: 8787; 0 picks a free one).")
-    String port = Integer.toString(ProxyConfig.DEFAULT_PORT);
-
-    @Option(names = "--upstream", paramLabel = "URL", description = "Upstream API (default: $KIMI_ROTATOR_UPSTREAM, else https://api.kimi.com/coding).")
-    String upstream;
-
-    @Option(names = "--no-auth", description = "Accept requests without the local token (loopback only).")
-    boolean noAuth;
-
-    @Option(names = "--max-wait", paramLabel = "S", description = "Wait up to S seconds for a limited key instead of answering 429 (default: 0).")
-    String maxWait = "0";
-
-    @Option(names = "--failover-timeout", paramLabel = "S", description = "Deadline for trying keys, in seconds (default: 120).")
-    String failoverTimeout = "120";
-
-    @Option(names = "--attempt-timeout", paramLabel = "S", description = "Try the next key when one has not started answering within S seconds (default: 0, a key may use the whole failover time; non-streaming answers can take minutes).")
-    String attemptTimeout = "0";
-
-    @Option(names = "--idle-timeout", paramLabel = "S", description = "End a stream after S seconds without data (default: 300).")
-    String idleTimeout = "300";
-
-    @Option(names = "--max-body-mib", paramLabel = "N", description = "Largest request body in MiB (default: 32).")
-    String maxBodyMib = "32";
-
-    @Option(names = "--max-in-flight-per-key", paramLabel = "N", description = "Most concurrent requests per key (default: 0, no cap).")
-    String maxInFlightPerKey = "0";
+    @Option(names = "--detached", hidden = true,
+            description = "Run in the background (as 'start' does): log to serve.log, ignore the terminal's signals.")
+    boolean detached;
 
     @Override
     protected int run() throws InterruptedException {
         ConfigPaths paths = context().get(ConfigPaths.class);
-        String upstreamUrl = upstream != null ? upstream
-                : context().environment().variable(UPSTREAM_VARIABLE).orElse(ProxyConfig.DEFAULT_UPSTREAM.toString());
-        ProxyConfig config = ProxyConfig.defaults(null)
-                .withHost(host)
-                .withPort(Arguments.integer("port", port, 0, 65535))
-                .withUpstream(Arguments.uri("upstream", upstreamUrl))
-                .withMaxWait(Duration.ofSeconds(Arguments.integer("max wait", maxWait, 0, 86_400)))
-                .withFailoverTimeout(Duration.ofSeconds(Arguments.integer("failover timeout", failoverTimeout, 1, 86_400)))
-                .withAttemptTimeout(Duration.ofSeconds(Arguments.integer("attempt timeout", attemptTimeout, 0, 86_400)))
-                .withIdleTimeout(Duration.ofSeconds(Arguments.integer("idle timeout", idleTimeout, 1, 86_400)))
-                .withMaxBodyBytes(Arguments.integer("max body size in MiB", maxBodyMib, 1, 2047) * 1024L * 1024L)
-                .withMaxInFlightPerKey(Arguments.integer("max in-flight per key", maxInFlightPerKey, 0, 1_000_000));
+        ProxyConfig config = options.toConfig(context().environment());
         Path ownDir = paths.ownDir();
+        if (detached) {
+            detach(ownDir.resolve(BackgroundProxy.LOG_NAME));
+        }
         ServeLock lock = ServeLock.tryAcquire(ownDir).orElseThrow(() -> alreadyServing(ownDir));
         ProxyServer server = null;
         ServeFile serveFile;
         AccountsStore store;
         HealthPolicy policy;
         try {
-            if (!noAuth) {
+            if (!options.noAuth()) {
                 config = config.withToken(LocalToken.loadOrCreate(ownDir));
             }
             store = context().get(AccountsStore.class);
@@ -92,14 +67,18 @@ public final class ServeCommand extends CliCommand {
             server = new ProxyServer(config, store, context().get(KeySelector.class), policy);
             server.start();
             // The lock is ours, so a serve.json found here was left by a proxy that is gone: replace it.
+            Files.deleteIfExists(ownDir.resolve(BackgroundProxy.CLIENTS_NAME));
             serveFile = ServeFile.write(ownDir, new ServeFile.Info(server.uri(), ProcessHandle.current().pid(),
                     context().get(Clock.class).instant()));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
             if (server != null) {
                 server.close();
             }
             lock.close();
-            throw e;
+            if (e instanceof IOException io) {
+                throw new KimiException(ErrorCode.IO_ERROR, "cannot remove the clients list in " + ownDir + ": " + io.getMessage(), io);
+            }
+            throw (RuntimeException) e;
         }
         URI url = server.uri();
         ProxyServer running = server;
@@ -113,6 +92,30 @@ public final class ServeCommand extends CliCommand {
         printBanner(url, config, store.read(), policy);
         stopped.await();
         return 0;
+    }
+
+    /**
+     * A proxy started by {@code start} or {@code run} has no terminal: its output goes to {@code log} (set up by
+     * the starter), kept under {@link BackgroundProxy#LOG_LIMIT_BYTES}; Ctrl-C and hang-ups meant for the
+     * terminal it came from are ignored where the system could not give it a session of its own. SIGTERM
+     * ({@code stop}) still ends it.
+     */
+    private static void detach(Path log) {
+        SignalHandler ignore = signal -> { };
+        for (String name : new String[] {"INT", "HUP"}) {
+            try {
+                Signal.handle(new Signal(name), ignore);
+            } catch (IllegalArgumentException e) {
+                // Not a signal on this system (Windows has no HUP).
+            }
+        }
+        ScheduledExecutorService rotation = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kimi-log-rotation");
+            t.setDaemon(true);
+            return t;
+        });
+        rotation.scheduleWithFixedDelay(() -> BackgroundProxy.rotateIfOver(log, BackgroundProxy.LOG_LIMIT_BYTES),
+                10, 10, TimeUnit.SECONDS);
     }
 
     /** The error for a second {@code serve} on one accounts file. */
@@ -136,9 +139,10 @@ public final class ServeCommand extends CliCommand {
         } else if (usable == 0) {
             out.println("No key can serve now: see '" + program + " list-keys', or '" + program + " clear-limits all'.");
         }
-        out.println(noAuth ? "Auth: off (--no-auth)" : "Auth: local token in " + LocalToken.path(
+        out.println(options.noAuth() ? "Auth: off (--no-auth)" : "Auth: local token in " + LocalToken.path(
                 context().get(ConfigPaths.class).ownDir()));
-        out.println("Client settings: '" + program + " config claude-code' or '" + program + " config opencode'. Stop with Ctrl-C.");
+        out.println("Client settings: '" + program + " config claude-code' or '" + program + " config opencode'. Stop with "
+                + (detached ? "'" + program + " stop'." : "Ctrl-C."));
         out.flush();
     }
 }

@@ -40,7 +40,9 @@ public final class StatsCommand extends CliCommand {
             row.put("successfulRequests", a.successfulRequests());
             row.put("failedRequests", a.totalRequests() - a.successfulRequests());
             row.put("successRate", rate(a.successfulRequests(), a.totalRequests()));
-            row.put("avgResponseMs", StatusReport.averageResponseMillis(a));
+            row.put("avgResponseMs", a.responseTimes().isEmpty() ? null : StatusReport.averageResponseMillis(a));
+            row.put("minResponseMs", a.responseTimes().stream().min(Long::compare).orElse(null));
+            row.put("maxResponseMs", a.responseTimes().stream().max(Long::compare).orElse(null));
             row.put("requestsToday", a.dailyRequests().getOrDefault(today.toString(), 0L));
             row.put("requestsLast7Days", lastDays(a, today, 7));
             rows.add(row);
@@ -49,7 +51,7 @@ public final class StatsCommand extends CliCommand {
             timeSum += a.responseTimes().stream().mapToLong(Long::longValue).sum();
             timeCount += a.responseTimes().size();
         }
-        long overallAvg = timeCount == 0 ? 0 : Math.round((double) timeSum / timeCount);
+        Long overallAvg = timeCount == 0 ? null : Math.round((double) timeSum / timeCount);
         PrintStream out = context().out();
         if (context().options().json()) {
             Map<String, Object> aggregate = new LinkedHashMap<>();
@@ -74,8 +76,15 @@ public final class StatsCommand extends CliCommand {
             out.println("   Total Requests: " + row.get("totalRequests"));
             out.println("   Successful: " + row.get("successfulRequests"));
             out.println("   Failed: " + row.get("failedRequests"));
-            out.println("   Success Rate: " + percent((Double) row.get("successRate")));
-            out.println("   Avg Response Time: " + row.get("avgResponseMs") + "ms");
+            if (row.get("successRate") != null) {
+                out.println("   Success Rate: " + percent((Double) row.get("successRate")));
+            }
+            if (row.get("avgResponseMs") == null) {
+                out.println("   Avg Response Time: N/A");
+            } else {
+                out.println("   Avg Response Time: " + row.get("avgResponseMs") + "ms");
+                out.println("   Response Time Range: " + row.get("minResponseMs") + "ms - " + row.get("maxResponseMs") + "ms");
+            }
             out.println("   Requests Today: " + row.get("requestsToday"));
             out.println("   Requests Last 7 Days: " + row.get("requestsLast7Days"));
         }
@@ -84,8 +93,13 @@ public final class StatsCommand extends CliCommand {
         out.println("📈 Aggregate Statistics");
         out.println("   Total Requests (All Keys): " + total);
         out.println("   Total Successful: " + successful);
-        out.println("   Overall Success Rate: " + percent(rate(successful, total)));
-        out.println("   Overall Avg Response Time: " + overallAvg + "ms");
+        // As the seed: no rate without requests, no average without samples.
+        if (total > 0) {
+            out.println("   Overall Success Rate: " + percent(rate(successful, total)));
+        }
+        if (overallAvg != null) {
+            out.println("   Overall Avg Response Time: " + overallAvg + "ms");
+        }
         return 0;
     }
 
@@ -94,7 +108,7 @@ public final class StatsCommand extends CliCommand {
     }
 
     private static String percent(Double rate) {
-        return rate == null ? "n/a" : String.format(Locale.ROOT, "%.1f%%", rate);
+        return String.format(Locale.ROOT, "%.1f%%", rate);
     }
 
     private static long lastDays(Account a, LocalDate today, int days) {

@@ -1,11 +1,15 @@
 package io.github.kimirotator.cli.commands;
 
-import io.github.kimirotator.api.Names;
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.ApiKeys;
+import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.storage.AccountsStore;
+import io.github.kimirotator.strategies.health.HealthPolicy;
+import io.github.kimirotator.strategies.health.KeyStatus;
+import java.time.Duration;
+import java.time.Instant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -23,7 +27,25 @@ public final class UseKeyCommand extends CliCommand {
             chosen[0] = state.accounts().get(at[0]);
             return state.activeIndex() == at[0] ? state : state.withActiveIndex(at[0]);
         });
-        context().out().println("Active key: [" + at[0] + "] " + Names.escape(chosen[0].name()) + " (" + ApiKeys.display(chosen[0].key()) + ")");
+        Account key = chosen[0];
+        String label = "[" + at[0] + "] " + Names.escape(key.name());
+        context().out().println("Active key: " + label + " (" + ApiKeys.display(key.key()) + ")");
+        HealthPolicy policy = context().get(HealthPolicy.class);
+        String clear = "'" + context().programName() + " clear-limits " + at[0] + "'";
+        KeyStatus status = policy.status(key);
+        if (status == KeyStatus.DISABLED) {
+            context().err().println("warning: key " + label + " is disabled (" + reason(key, "rejected by the upstream")
+                    + "): the proxy skips it until " + clear);
+        } else if (status == KeyStatus.LIMITED) {
+            long now = policy.clock().millis();
+            context().err().println("warning: key " + label + " is limited (" + reason(key, "rate or billing limit")
+                    + "): the proxy skips it for " + ListKeysCommand.human(Duration.ofMillis(key.limitedUntil() - now))
+                    + ", until " + Instant.ofEpochMilli(key.limitedUntil()) + ", or until " + clear);
+        }
         return 0;
+    }
+
+    private static String reason(Account key, String otherwise) {
+        return key.limitReason() == null ? otherwise : Names.escape(key.limitReason());
     }
 }

@@ -1,0 +1,169 @@
+package io.github.kimirotator.cli.commands;
+
+import io.github.kimirotator.api.ErrorCode;
+import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.proxy.LocalToken;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+@Command(name = "run", description = "Run a client (e.g. claude) pointed at the proxy of this accounts file, starting one in the background if none runs.",
+        footerHeading = "%nEnvironment:%n",
+        footer = {
+            "  sets ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN and OPENCODE_CONFIG_CONTENT for COMMAND, removes",
+            "  ANTHROPIC_API_KEY, and sets ANTHROPIC_MODEL, ANTHROPIC_SMALL_FAST_MODEL unless they are set;",
+            "  KIMI_ROTATOR_UPSTREAM   the upstream of a proxy it starts when --upstream is not given"})
+public final class RunCommand extends CliCommand {
+    /** Claude Code and the Anthropic SDKs read these. */
+    static final String BASE_URL = "ANTHROPIC_BASE_URL";
+    static final String AUTH_TOKEN = "ANTHROPIC_AUTH_TOKEN";
+    static final String API_KEY = "ANTHROPIC_API_KEY";
+    /** OpenCode merges this JSON over its own configuration files (opencode.ai/docs/config). */
+    static final String OPENCODE_CONFIG = "OPENCODE_CONFIG_CONTENT";
+    /** What the child gets as a token when the proxy runs with --no-auth and none was ever made. */
+    static final String NO_TOKEN = "kimi-rotator-no-auth";
+
+    @Option(names = "--stop-after", description = "Stop the proxy when COMMAND ends, if this run started it and no other client used it meanwhile.")
+    boolean stopAfter;
+
+    @Mixin
+    ServeOptions options = new ServeOptions();
+
+    @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command to run, with its arguments (put -- before it when it starts with -).")
+    List<String> command = new ArrayList<>();
+
+    @Override
+    protected int run() throws InterruptedException {
+        options.toConfig(context().environment());
+        checkRunnable(command.get(0));
+        BackgroundProxy proxies = new BackgroundProxy(context());
+        PrintStream err = context().err();
+        Optional<BackgroundProxy.Running> existing = proxies.find();
+        BackgroundProxy.Running proxy = existing.orElseGet(() -> proxies.start(options.toArgs()));
+        boolean started = existing.isEmpty();
+        if (started) {
+            err.println("kimi-rotator: started a proxy at " + proxy.url() + " (pid " + proxy.pid() + ")"
+                    + (stopAfter ? "" : "; it keeps running, 'kimi-rotator stop' ends it"));
+        }
+        long self = ProcessHandle.current().pid();
+        proxies.addClient(proxy, self);
+
+        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+        builder.environment().clear();
+        builder.environment().putAll(clientEnvironment(proxy, LocalToken.load(proxies.ownDir()).orElse(NO_TOKEN)));
+        // Ctrl-C in the terminal reaches the command itself (same process group); this process waits for it
+        // and returns its exit code instead of dying first. A handler, not SIG_IGN, which the child would inherit.
+        SignalHandler previous = ignoreInterrupts();
+        Process child;
+        try {
+            child = builder.start();
+        } catch (IOException e) {
+            restore(previous);
+            stopIfOurs(proxies, proxy, started, self);
+            throw new KimiException(ErrorCode.IO_ERROR, "cannot run '" + command.get(0) + "': " + reason(e));
+        }
+        Thread forward = new Thread(() -> endChild(child), "kimi-run-stop-child");
+        Runtime.getRuntime().addShutdownHook(forward);
+        int exitCode;
+        try {
+            exitCode = child.waitFor();
+        } finally {
+            restore(previous);
+        }
+        Runtime.getRuntime().removeShutdownHook(forward);
+        stopIfOurs(proxies, proxy, started, self);
+        return exitCode;
+    }
+
+    /** The variables of this process, pointed at {@code proxy}: base URL and token; an API key would take precedence, so it goes. */
+    Map<String, String> clientEnvironment(BackgroundProxy.Running proxy, String token) {
+        Map<String, String> env = new HashMap<>(context().environment().variables());
+        String base = proxy.url().toString().replaceAll("/+$", "");
+        env.put(BASE_URL, base);
+        env.put(AUTH_TOKEN, token);
+        env.remove(API_KEY);
+        env.putIfAbsent("ANTHROPIC_MODEL", ConfigCommand.MODEL);
+        env.putIfAbsent("ANTHROPIC_SMALL_FAST_MODEL", ConfigCommand.MODEL);
+        env.put(OPENCODE_CONFIG, ConfigCommand.openCodeConfig(base, token));
+        return env;
+    }
+
+    /** Refuses a command that is not there before any proxy is started for it. */
+    private void checkRunnable(String program) {
+        boolean found;
+        if (program.contains("/") || program.contains(java.io.File.separator)) {
+            found = java.nio.file.Files.isExecutable(java.nio.file.Path.of(program));
+        } else {
+            found = BackgroundProxy.isWindows() || BackgroundProxy.onPath(program).isPresent();
+        }
+        if (!found) {
+            throw new KimiException(ErrorCode.IO_ERROR, "cannot run '" + program + "': no such file or command (is it on the PATH?)");
+        }
+    }
+
+    private void stopIfOurs(BackgroundProxy proxies, BackgroundProxy.Running proxy, boolean started, long self)
+            throws InterruptedException {
+        if (!stopAfter) {
+            return;
+        }
+        if (!started) {
+            context().err().println("kimi-rotator: left the proxy at " + proxy.url() + " running: this run did not start it");
+            return;
+        }
+        List<Long> others = proxies.otherClients(proxy, self);
+        if (!others.isEmpty()) {
+            context().err().println("kimi-rotator: left the proxy at " + proxy.url() + " running: another client used it"
+                    + (others.get(0) > 0 ? " (kimi-rotator run, pid " + others.get(0) + ")" : ""));
+            return;
+        }
+        proxies.stop(proxy.info());
+    }
+
+    private static void endChild(Process child) {
+        if (child.isAlive()) {
+            child.destroy();
+            try {
+                child.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static SignalHandler ignoreInterrupts() {
+        try {
+            return Signal.handle(new Signal("INT"), signal -> { });
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static void restore(SignalHandler previous) {
+        if (previous != null) {
+            Signal.handle(new Signal("INT"), previous);
+        }
+    }
+
+    private static String reason(IOException e) {
+        String message = String.valueOf(e.getMessage());
+        if (message.contains("error=2,")) {
+            return "no such file or command (is it on the PATH?)";
+        }
+        if (message.contains("error=13,")) {
+            return "permission denied";
+        }
+        return message;
+    }
+}

@@ -1,0 +1,133 @@
+package io.github.kimirotator.cli.commands;
+
+import io.github.kimirotator.api.ErrorCode;
+import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CliContext;
+import io.github.kimirotator.storage.ConfigPaths;
+import io.github.kimirotator.storage.PrivateFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "service", description = "Install or remove a user service that runs the proxy at login (systemd user unit, launchd agent).",
+        subcommands = {ServiceCommand.Install.class, ServiceCommand.Uninstall.class})
+public final class ServiceCommand extends CliCommand {
+    @Override
+    protected int run() {
+        throw new KimiException(ErrorCode.BAD_USAGE, "missing subcommand: 'service install [--enable]' or 'service uninstall'");
+    }
+
+    /** Where the service lives and how it is enabled on this system. */
+    private record Platform(String kind, Path file, String text, List<List<String>> enable, List<List<String>> disable) {
+    }
+
+    private static Platform platform(CliContext context) {
+        String os = System.getProperty("os.name", "");
+        ConfigPaths paths = context.get(ConfigPaths.class);
+        Path home = context.environment().home();
+        Path javaHome = Path.of(System.getProperty("java.home"));
+        if (os.startsWith("Windows")) {
+            throw new KimiException(ErrorCode.IO_ERROR, "there is no user service on Windows: start the proxy at logon with"
+                    + " Task Scheduler instead, e.g. schtasks /Create /SC ONLOGON /TN kimi-rotator /TR \"kimi-rotator.cmd start\"");
+        }
+        Path launcher = new BackgroundProxy(context).launcher().orElseThrow(() -> new KimiException(
+                ErrorCode.IO_ERROR, "cannot tell where kimi-rotator is installed: run this through its launcher, bin/kimi-rotator"));
+        if (os.startsWith("Mac")) {
+            Path plist = UserService.launchdPlist(home);
+            String domain = "gui/" + uid(home);
+            Path log = paths.ownDir().resolve(BackgroundProxy.LOG_NAME);
+            return new Platform("launchd agent", plist, UserService.launchdPlistText(launcher, paths.accountsFile(), javaHome, log),
+                    List.of(List.of("launchctl", "bootstrap", domain, plist.toString())),
+                    List.of(List.of("launchctl", "bootout", domain + "/" + UserService.LAUNCHD_LABEL)));
+        }
+        Path configHome = context.environment().variable("XDG_CONFIG_HOME").map(Path::of)
+                .filter(Path::isAbsolute).orElse(home.resolve(".config"));
+        return new Platform("systemd user unit", UserService.systemdUnit(configHome),
+                UserService.systemdUnitText(launcher, paths.accountsFile(), javaHome),
+                List.of(List.of("systemctl", "--user", "daemon-reload"),
+                        List.of("systemctl", "--user", "enable", "--now", UserService.SYSTEMD_NAME)),
+                List.of(List.of("systemctl", "--user", "disable", "--now", UserService.SYSTEMD_NAME)));
+    }
+
+    @Command(name = "install", description = "Write the user service (systemd user unit on Linux, launchd agent on macOS) and print how to enable it.")
+    public static final class Install extends CliCommand {
+        @Option(names = "--enable", description = "Also enable and start it now (runs the printed commands).")
+        boolean enable;
+
+        @Override
+        protected int run() throws IOException, InterruptedException {
+            Platform platform = platform(context());
+            Files.createDirectories(platform.file().getParent());
+            PrivateFiles.replace(platform.file(), platform.text().getBytes(StandardCharsets.UTF_8));
+            context().out().println("Wrote the " + platform.kind() + " " + platform.file());
+            if (!enable) {
+                context().out().println("Enable and start it (at every login from then on) with:");
+                for (List<String> command : platform.enable()) {
+                    context().out().println("  " + String.join(" ", command));
+                }
+                context().out().println("or run 'kimi-rotator service install --enable'. A proxy started with 'kimi-rotator start' must be stopped first.");
+                return 0;
+            }
+            for (List<String> command : platform.enable()) {
+                execute(context(), command);
+            }
+            context().out().println("Enabled and started; 'kimi-rotator status' shows it.");
+            return 0;
+        }
+    }
+
+    @Command(name = "uninstall", description = "Stop and remove the user service written by 'service install'.")
+    public static final class Uninstall extends CliCommand {
+        @Override
+        protected int run() throws IOException, InterruptedException {
+            Platform platform = platform(context());
+            if (!Files.exists(platform.file())) {
+                context().out().println("No " + platform.kind() + " installed (" + platform.file() + ")");
+                return 0;
+            }
+            for (List<String> command : platform.disable()) {
+                if (BackgroundProxy.onPath(command.get(0)).isPresent()) {
+                    // Not enabled or no user manager running: nothing to stop, and the file goes all the same.
+                    tryExecute(context(), command);
+                }
+            }
+            Files.delete(platform.file());
+            context().out().println("Removed the " + platform.kind() + " " + platform.file());
+            return 0;
+        }
+    }
+
+    private static void execute(CliContext owner, List<String> command) throws InterruptedException {
+        int code = tryExecute(owner, command);
+        if (code != 0) {
+            throw new KimiException(ErrorCode.IO_ERROR, "'" + String.join(" ", command) + "' failed"
+                    + (code > 0 ? " with exit code " + code : ": command not found"));
+        }
+    }
+
+    /** Runs {@code command} with its output on ours; its exit code, or -1 when it cannot be run. */
+    private static int tryExecute(CliContext owner, List<String> command) throws InterruptedException {
+        owner.out().println("$ " + String.join(" ", command));
+        owner.out().flush();
+        try {
+            Process process = new ProcessBuilder(new ArrayList<>(command)).inheritIO().start();
+            return process.waitFor();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static Object uid(Path home) {
+        try {
+            return Files.getAttribute(home, "unix:uid");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return "$(id -u)";
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.github.kimirotator.cli.commands;
+
+import io.github.kimirotator.cli.CliCommand;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "start", description = "Start the proxy in the background (log in <config dir>/kimi-rotator/serve.log); takes the options of 'serve'.",
+        footerHeading = "%nEnvironment:%n",
+        footer = {"  KIMI_ROTATOR_UPSTREAM   the upstream API when --upstream is not given"})
+public final class StartCommand extends CliCommand {
+    @Mixin
+    ServeOptions options = new ServeOptions();
+
+    @Override
+    protected int run() {
+        options.toConfig(context().environment());
+        BackgroundProxy proxies = new BackgroundProxy(context());
+        Optional<BackgroundProxy.Running> running = proxies.find();
+        if (running.isPresent()) {
+            context().out().println("A proxy already serves this file at " + running.get().url() + " (pid "
+                    + running.get().pid() + ")");
+            return 0;
+        }
+        BackgroundProxy.Running started = proxies.start(options.toArgs());
+        context().out().println("Started a proxy at " + started.url() + " (pid " + started.pid() + "); log: "
+                + proxies.logFile());
+        context().out().println("Point a client at it with 'kimi-rotator run -- claude' (or 'kimi-rotator config claude-code'); stop it with 'kimi-rotator stop'.");
+        return 0;
+    }
+}

@@ -1,0 +1,87 @@
+package io.github.kimirotator.cli.commands;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The user service that runs {@code serve} at login and restarts it when it fails: a systemd user unit on
+ * Linux, a launchd agent on macOS. Only text here; {@link ServiceCommand} writes and enables it.
+ */
+final class UserService {
+    static final String SYSTEMD_NAME = "kimi-rotator.service";
+    static final String LAUNCHD_LABEL = "io.github.kimirotator.kimi-rotator";
+
+    private UserService() {
+    }
+
+    /** {@code <config home>/systemd/user/kimi-rotator.service}; the config home is {@code $XDG_CONFIG_HOME} or {@code ~/.config}. */
+    static Path systemdUnit(Path configHome) {
+        return configHome.resolve("systemd").resolve("user").resolve(SYSTEMD_NAME);
+    }
+
+    /** {@code ~/Library/LaunchAgents/io.github.kimirotator.kimi-rotator.plist}. */
+    static Path launchdPlist(Path home) {
+        return home.resolve("Library").resolve("LaunchAgents").resolve(LAUNCHD_LABEL + ".plist");
+    }
+
+    /** The unit running {@code launcher --config accountsFile serve} with {@code javaHome}. */
+    static String systemdUnitText(Path launcher, Path accountsFile, Path javaHome) {
+        return "# Written by 'kimi-rotator service install'; 'kimi-rotator service uninstall' removes it.\n"
+                + "[Unit]\n"
+                + "Description=kimi-rotator: local proxy rotating the Kimi keys of " + specifiers(accountsFile.toString()) + "\n"
+                + "After=network.target\n"
+                + "\n"
+                + "[Service]\n"
+                + "Type=simple\n"
+                + "ExecStart=" + quote(launcher.toString(), true) + " --config " + quote(accountsFile.toString(), true) + " serve\n"
+                + "Environment=" + quote("JAVA_HOME=" + javaHome, false) + "\n"
+                + "Restart=on-failure\n"
+                + "RestartSec=5\n"
+                + "# The JVM exits with 143 on SIGTERM ('systemctl stop', 'kimi-rotator stop'): a clean stop, not a failure.\n"
+                + "SuccessExitStatus=143\n"
+                + "\n"
+                + "[Install]\n"
+                + "WantedBy=default.target\n";
+    }
+
+    /** The agent running {@code launcher --config accountsFile serve --detached}, output to {@code log}. */
+    static String launchdPlistText(Path launcher, Path accountsFile, Path javaHome, Path log) {
+        StringBuilder args = new StringBuilder();
+        for (String arg : List.of(launcher.toString(), "--config", accountsFile.toString(), "serve", "--detached")) {
+            args.append("    <string>").append(xml(arg)).append("</string>\n");
+        }
+        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                + "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
+                + "<!-- Written by 'kimi-rotator service install'; 'kimi-rotator service uninstall' removes it. -->\n"
+                + "<plist version=\"1.0\">\n"
+                + "<dict>\n"
+                + "  <key>Label</key>\n  <string>" + LAUNCHD_LABEL + "</string>\n"
+                + "  <key>ProgramArguments</key>\n  <array>\n" + args + "  </array>\n"
+                + "  <key>EnvironmentVariables</key>\n  <dict>\n"
+                + "    <key>JAVA_HOME</key>\n    <string>" + xml(javaHome.toString()) + "</string>\n  </dict>\n"
+                + "  <key>RunAtLoad</key>\n  <true/>\n"
+                + "  <key>KeepAlive</key>\n  <dict>\n    <key>SuccessfulExit</key>\n    <false/>\n  </dict>\n"
+                + "  <key>ProcessType</key>\n  <string>Background</string>\n"
+                + "  <key>StandardOutPath</key>\n  <string>" + xml(log.toString()) + "</string>\n"
+                + "  <key>StandardErrorPath</key>\n  <string>" + xml(log.toString()) + "</string>\n"
+                + "</dict>\n"
+                + "</plist>\n";
+    }
+
+    /**
+     * One systemd word in double quotes: backslash and quote escaped, {@code %} doubled, and {@code $} doubled
+     * in a command line (where systemd expands variables).
+     */
+    static String quote(String word, boolean commandLine) {
+        String escaped = specifiers(word).replace("\\", "\\\\").replace("\"", "\\\"");
+        return "\"" + (commandLine ? escaped.replace("$", "$$") : escaped) + "\"";
+    }
+
+    private static String specifiers(String text) {
+        return text.replace("%", "%%").replace("\n", " ");
+    }
+
+    private static String xml(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}
