@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * "never"). The rest are ours and optional in the file, because the seed drops fields it does not know
  * whenever it writes: {@code disabled} (set by a 401/403 until {@code clear-limits}), {@code limitReason}
  * (why the key is limited or disabled), {@code lastPenaltyAt} and {@code lastRecoveryAt} (epoch millis,
- * {@code 0} = not recorded) and {@code extra}, every field of the file this version does not know, kept
+ * {@code 0} = not recorded), {@code dailyTokens} (tokens used per UTC date, kept as long as
+ * {@code dailyRequests}) and {@code extra}, every field of the file this version does not know, kept
  * so that a rewrite loses nothing.
  */
 public record Account(
@@ -36,6 +37,7 @@ public record Account(
         String limitReason,
         long lastPenaltyAt,
         long lastRecoveryAt,
+        SortedMap<String, TokenUsage> dailyTokens,
         Map<String, Object> extra) {
 
     public static final int MAX_HEALTH = 100;
@@ -46,13 +48,29 @@ public record Account(
         Objects.requireNonNull(name, "name");
         responseTimes = List.copyOf(responseTimes == null ? List.of() : responseTimes);
         dailyRequests = Collections.unmodifiableSortedMap(new TreeMap<>(dailyRequests == null ? Map.of() : dailyRequests));
+        dailyTokens = Collections.unmodifiableSortedMap(new TreeMap<>(dailyTokens == null ? Map.of() : dailyTokens));
         extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra == null ? Map.of() : extra));
+    }
+
+    /** An account without token counts (files and backups written before they were kept). */
+    public Account(String key, String name, long addedAt, long lastUsed, long rateLimitResetTime,
+            long billingLimitResetTime, int healthScore, int consecutiveFailures, int consecutiveBillingLimitHits,
+            long totalRequests, long successfulRequests, List<Long> responseTimes, SortedMap<String, Long> dailyRequests,
+            boolean disabled, String limitReason, long lastPenaltyAt, long lastRecoveryAt, Map<String, Object> extra) {
+        this(key, name, addedAt, lastUsed, rateLimitResetTime, billingLimitResetTime, healthScore,
+                consecutiveFailures, consecutiveBillingLimitHits, totalRequests, successfulRequests, responseTimes,
+                dailyRequests, disabled, limitReason, lastPenaltyAt, lastRecoveryAt, null, extra);
+    }
+
+    /** Tokens used on the UTC date {@code day} ({@code yyyy-MM-dd}). */
+    public TokenUsage tokensOn(String day) {
+        return dailyTokens.getOrDefault(day, TokenUsage.NONE);
     }
 
     /** A fresh key as {@code add-key} stores it. */
     public static Account newKey(String key, String name, long nowMillis) {
         return new Account(key, name, nowMillis, nowMillis, 0, 0, MAX_HEALTH, 0, 0, 0, 0,
-                List.of(), new TreeMap<>(), false, null, 0, 0, Map.of());
+                List.of(), new TreeMap<>(), false, null, 0, 0, new TreeMap<>(), Map.of());
     }
 
     /** The later of the two limit reset times, in epoch millis ({@code 0} when never limited). */
@@ -88,6 +106,7 @@ public record Account(
         private String limitReason;
         private long lastPenaltyAt;
         private long lastRecoveryAt;
+        private SortedMap<String, TokenUsage> dailyTokens;
         private Map<String, Object> extra;
 
         private Builder(Account a) {
@@ -108,6 +127,7 @@ public record Account(
             limitReason = a.limitReason;
             lastPenaltyAt = a.lastPenaltyAt;
             lastRecoveryAt = a.lastRecoveryAt;
+            dailyTokens = a.dailyTokens;
             extra = a.extra;
         }
 
@@ -128,13 +148,14 @@ public record Account(
         public Builder limitReason(String v) { limitReason = v; return this; }
         public Builder lastPenaltyAt(long v) { lastPenaltyAt = v; return this; }
         public Builder lastRecoveryAt(long v) { lastRecoveryAt = v; return this; }
+        public Builder dailyTokens(SortedMap<String, TokenUsage> v) { dailyTokens = v; return this; }
         public Builder extra(Map<String, Object> v) { extra = v; return this; }
 
         public Account build() {
             return new Account(key, name, addedAt, lastUsed, rateLimitResetTime, billingLimitResetTime,
                     healthScore, consecutiveFailures, consecutiveBillingLimitHits, totalRequests,
                     successfulRequests, responseTimes, dailyRequests, disabled, limitReason, lastPenaltyAt,
-                    lastRecoveryAt, extra);
+                    lastRecoveryAt, dailyTokens, extra);
         }
     }
 }

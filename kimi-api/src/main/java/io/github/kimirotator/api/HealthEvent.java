@@ -50,4 +50,14 @@ public sealed interface HealthEvent {
     /** A 5xx, a timeout or a connection error. */
     record Failure(String reason) implements HealthEvent {
     }
+
+    /**
+     * The tokens an answer reported in its {@code usage}, counted once its body has passed. Not a request of
+     * its own: it changes neither health nor the request counts, only the key's tokens of that UTC day.
+     */
+    record TokensUsed(TokenUsage usage) implements HealthEvent {
+        public TokensUsed {
+            java.util.Objects.requireNonNull(usage, "usage");
+        }
+    }
 }

@@ -25,6 +25,7 @@ import io.github.kimirotator.cli.commands.SetStrategyCommand;
 import io.github.kimirotator.cli.commands.StatsCommand;
 import io.github.kimirotator.cli.commands.StrategiesCommand;
 import io.github.kimirotator.cli.commands.UseKeyCommand;
+import io.github.kimirotator.cli.commands.WatchCommand;
 import java.io.PrintWriter;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -85,6 +86,7 @@ public final class KimiRotatorCli implements Callable<Integer> {
             "stop", StopCommand.class,
             "status", StatusCommand.class,
             "service", ServiceCommand.class,
+            "watch", WatchCommand.class,
             "config", ConfigCommand.class,
             "help", CommandLine.HelpCommand.class);
 

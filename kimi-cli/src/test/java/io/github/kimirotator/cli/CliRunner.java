@@ -74,7 +74,33 @@ final class CliRunner {
     }
 
     Result runWithInput(String stdin, String... args) {
+        return runWithInput(stdin, new ByteArrayOutputStream(), args);
+    }
+
+    /**
+     * Runs a command that goes on until interrupted (as Ctrl-C does), interrupting it once its output so far
+     * satisfies {@code enough}; fails if that takes longer than {@code bound}.
+     */
+    Result runUntil(java.util.function.Predicate<String> enough, java.time.Duration bound, String... args)
+            throws InterruptedException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Result[] result = new Result[1];
+        Thread command = new Thread(() -> result[0] = runWithInput("", out, args), "cli-under-test");
+        command.start();
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (command.isAlive() && !enough.test(out.toString(StandardCharsets.UTF_8))) {
+            if (System.nanoTime() > deadline) {
+                command.interrupt();
+                throw new AssertionError("the output never became what was expected:\n" + out.toString(StandardCharsets.UTF_8));
+            }
+            Thread.sleep(20);
+        }
+        command.interrupt();
+        command.join(bound.toMillis());
+        return result[0];
+    }
+
+    private Result runWithInput(String stdin, ByteArrayOutputStream out, String... args) {
         ByteArrayOutputStream err = liveErr != null ? liveErr : new ByteArrayOutputStream();
         Environment environment = new Environment(variables, home,
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),

@@ -22,7 +22,10 @@ class TestHelpAndMessages {
             "serve", List.of("KIMI_ROTATOR_UPSTREAM", "KIMI_ROTATOR_LOG_LEVEL"),
             "export-keys", List.of("KIMI_ROTATOR_PASSWORD"),
             "import-keys", List.of("KIMI_ROTATOR_PASSWORD"),
-            "list-keys", List.of("NO_COLOR"));
+            "list-keys", List.of("NO_COLOR"),
+            "start", List.of("KIMI_ROTATOR_UPSTREAM"),
+            "run", List.of("KIMI_ROTATOR_UPSTREAM", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY",
+                    "OPENCODE_CONFIG_CONTENT"));
 
     @TempDir
     Path home;

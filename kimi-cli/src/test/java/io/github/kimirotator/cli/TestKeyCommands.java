@@ -245,6 +245,32 @@ class TestKeyCommands {
     }
 
     @Test
+    void tokenUsageCountedByTheProxyShowsInStatsAndListKeys() throws Exception {
+        // as the proxy writes it: ours, per UTC day (the runner's clock says 2026-11-25)
+        String json = new String(cli.fileBytes(), StandardCharsets.UTF_8).replaceFirst("\"dailyRequests\": \\{}",
+                "\"dailyRequests\": {}, \"dailyTokens\": {\"2026-11-18\": {\"input\": 1, \"output\": 1},"
+                + " \"2026-11-24\": {\"input\": 1000, \"output\": 20},"
+                + " \"2026-11-25\": {\"input\": 12345, \"output\": 678, \"cacheRead\": 9000, \"cacheCreation\": 12}}");
+        java.nio.file.Files.writeString(cli.accountsFile(), json);
+
+        CliRunner.Result text = cli.run("stats");
+        assertThat(text.out()).contains("Tokens Today: 12,345 in / 678 out (cache: 9,000 read, 12 written)")
+                .contains("Tokens Last 7 Days: 13,345 in / 698 out (cache: 9,000 read, 12 written)")
+                .contains("Tokens Today (All Keys): 12,345 in / 678 out");
+        JsonNode stats = JSON.readTree(cli.run("--json", "stats").out());
+        assertThat(stats.at("/keys/0/tokensToday/input").asLong()).isEqualTo(12345);
+        assertThat(stats.at("/keys/0/tokensLast7Days/output").asLong()).isEqualTo(698);
+        assertThat(stats.at("/keys/1/tokensToday/input").asLong()).isZero();
+        assertThat(stats.at("/aggregate/tokensToday/cacheRead").asLong()).isEqualTo(9000);
+        JsonNode list = listJson();
+        assertThat(list.at("/keys/0/tokensToday/cacheCreation").asLong()).isEqualTo(12);
+        assertThat(list.at("/keys/0/tokensToday").size()).isEqualTo(4);
+        // a CLI write keeps the counts (the seed, which drops them, is allowed to)
+        assertThat(cli.run("use-key", "1").exitCode()).isZero();
+        assertThat(file().at("/accounts/0/dailyTokens/2026-11-25/input").asLong()).isEqualTo(12345);
+    }
+
+    @Test
     void colourOnlyOnATerminalAndNeverWithNoColorOrJson() throws Exception {
         assertThat(cli.terminal(true).run("list-keys").out()).contains("\u001b[32m██████████\u001b[0m");
         assertThat(cli.run("--json", "list-keys").out()).doesNotContain("\u001b[");

@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,25 +38,15 @@ class RunIT {
 
     @TempDir
     Path home;
-    HttpServer upstream;
+    PongUpstream upstream;
     Launcher cli;
     Path ownDir;
-    final List<String> keysSeen = new CopyOnWriteArrayList<>();
     final List<Process> started = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
-        upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        upstream.createContext("/v1/messages", exchange -> {
-            keysSeen.add(exchange.getRequestHeaders().getFirst("x-api-key"));
-            exchange.getRequestBody().readAllBytes();
-            byte[] body = "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":\"pong\"}]}".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        upstream.start();
-        cli = new Launcher(home).env("KIMI_ROTATOR_UPSTREAM", "http://127.0.0.1:" + upstream.getAddress().getPort());
+        upstream = new PongUpstream();
+        cli = new Launcher(home).env("KIMI_ROTATOR_UPSTREAM", upstream.url());
         ownDir = home.resolve(".config/opencode/kimi-rotator");
         assertThat(cli.run("add-key", KEY, "A").exitCode()).isZero();
     }
@@ -75,7 +63,7 @@ class RunIT {
                 p.onExit().join();
             });
         }
-        upstream.stop(0);
+        upstream.close();
     }
 
     @Test
@@ -89,7 +77,7 @@ class RunIT {
         assertThat(first.err()).startsWith("kimi-rotator: started a proxy at " + url + " (pid " + pid + ")");
         assertThat(first.out()).startsWith("base=" + url + " token=" + token + " apikey=unset\n")
                 .contains("HTTP/1.1 200").contains("pong");
-        assertThat(keysSeen).containsExactly(KEY);
+        assertThat(upstream.keysSeen()).containsExactly(KEY);
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("the proxy outlives the run").contains(true);
 
         Launcher.Result second = cli.run("run", "--port", "0", "sh", "-c", "echo $ANTHROPIC_BASE_URL; exit 3");

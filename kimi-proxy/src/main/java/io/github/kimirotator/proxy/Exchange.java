@@ -57,6 +57,9 @@ final class Exchange {
     private volatile Attempt current;
     private volatile boolean clientGone;
     private volatile int status;
+    /** Reads the tokens used from the answer streaming to the client; null when there is none to read. */
+    private volatile UsageMeter usage;
+    private volatile KeyPool.Lease usageLease;
 
     /** An upstream answer held whole: an error body, small enough to keep for the client. */
     record BufferedAnswer(int status, HttpFields headers, byte[] body) {
@@ -146,6 +149,9 @@ final class Exchange {
         status = upstream.getStatus();
         response.setStatus(status);
         Headers.copyToClient(upstream.getHeaders(), response.getHeaders(), true);
+        usageLease = attempt.lease();
+        usage = UsageMeter.forAnswer(upstream.getHeaders().get(HttpHeader.CONTENT_TYPE),
+                upstream.getHeaders().get(HttpHeader.CONTENT_ENCODING)).orElse(null);
     }
 
     /**
@@ -154,6 +160,10 @@ final class Exchange {
      */
     void streamChunk(Attempt attempt, org.eclipse.jetty.client.Response upstream, Content.Chunk chunk,
             Runnable demander) {
+        UsageMeter meter = usage;
+        if (meter != null) {
+            meter.accept(chunk.getByteBuffer());
+        }
         chunk.retain();
         response.write(false, chunk.getByteBuffer(), new Callback() {
             @Override
@@ -177,11 +187,13 @@ final class Exchange {
     }
 
     void streamEnded() {
+        countTokens();
         response.write(true, BufferUtil.EMPTY_BUFFER, Callback.from(() -> succeed(status), this::fail));
     }
 
     /** The stream broke after the client got its first byte: all that is left is to break it for the client. */
     void streamFailed(Throwable failure) {
+        countTokens();
         fail(failure);
     }
 
@@ -235,6 +247,18 @@ final class Exchange {
                 f.pool, f.timers);
         current = attempt;
         attempt.send(Math.max(timeout, TimeUnit.MILLISECONDS.toNanos(1)));
+    }
+
+    /** The tokens the answer reported, once, whether its stream ended well or not: they were spent. */
+    private void countTokens() {
+        UsageMeter meter = usage;
+        usage = null;
+        if (meter != null) {
+            meter.usage().ifPresent(used -> {
+                f.pool.record(usageLease.key(), new HealthEvent.TokensUsed(used));
+                f.metrics.tokens(usageLease.keyId(), used);
+            });
+        }
     }
 
     private void noKey(KeyPool.NoKey none) {

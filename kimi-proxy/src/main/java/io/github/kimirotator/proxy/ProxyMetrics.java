@@ -2,6 +2,7 @@ package io.github.kimirotator.proxy;
 
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.HealthEvent;
+import io.github.kimirotator.api.TokenUsage;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.github.kimirotator.strategies.health.KeyStatus;
 import io.micrometer.core.instrument.Counter;
@@ -34,8 +35,12 @@ final class ProxyMetrics {
     // Looking a meter up in the registry builds its id each time; these maps make a hit one hash lookup.
     private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
     private final Map<Integer, Counter> answers = new ConcurrentHashMap<>();
+    private final Map<String, Counter> tokens = new ConcurrentHashMap<>();
+    private final Map<String, Counter> tokenKinds = new ConcurrentHashMap<>();
+    private final History history;
 
-    ProxyMetrics(KeyPool pool, HealthPolicy policy, IntSupplier waiting) {
+    ProxyMetrics(KeyPool pool, HealthPolicy policy, IntSupplier waiting, History history) {
+        this.history = history;
         failovers = Counter.builder("kimi.failovers")
                 .description("Requests sent again with another key")
                 .register(registry);
@@ -61,6 +66,7 @@ final class ProxyMetrics {
 
     /** One upstream attempt with the key {@code keyId} ended with {@code outcome}. */
     void attempt(String keyId, String outcome) {
+        history.attempt(keyId);
         attempts.computeIfAbsent(keyId + ' ' + outcome, k -> Counter.builder("kimi.requests")
                 .description("Upstream attempts by key id and outcome")
                 .tag("key", keyId)
@@ -71,11 +77,42 @@ final class ProxyMetrics {
 
     /** The upstream took {@code elapsed} to start answering. */
     void latency(Duration elapsed) {
+        history.latency(elapsed);
         latency.record(elapsed);
     }
 
     void failover() {
         failovers.increment();
+        history.failover();
+    }
+
+    /**
+     * An answer with the key {@code keyId} reported {@code used} tokens: one series per key (input plus output)
+     * and one per kind for all keys, so the text grows by one line per key.
+     */
+    void tokens(String keyId, TokenUsage used) {
+        history.tokens(keyId, used);
+        if (used.total() > 0) {
+            tokens.computeIfAbsent(keyId, k -> Counter.builder("kimi.tokens")
+                    .description("Input plus output tokens the upstream reported, by key id")
+                    .tag("key", keyId)
+                    .register(registry))
+                    .increment(used.total());
+        }
+        count("input", used.input());
+        count("output", used.output());
+        count("cache_read", used.cacheRead());
+        count("cache_creation", used.cacheCreation());
+    }
+
+    private void count(String kind, long n) {
+        if (n > 0) {
+            tokenKinds.computeIfAbsent(kind, k -> Counter.builder("kimi.tokens.by.kind")
+                    .description("Tokens the upstream reported, all keys, by kind (input, output, cache_read, cache_creation)")
+                    .tag("kind", kind)
+                    .register(registry))
+                    .increment(n);
+        }
     }
 
     /** The proxy answered a client with {@code status}. */

@@ -85,13 +85,15 @@ public final class ProxyServer implements AutoCloseable {
         this.parking = new Parking(clock, serverThreads);
         this.pool = new KeyPool(selector, policy, config.maxInFlightPerKey(), this::stateChanged, parking::slotFreed);
         this.sync = new StateSync(store, pool, parking::wakeAll);
-        this.metrics = new ProxyMetrics(pool, policy, parking::size);
+        History history = new History(clock);
+        this.metrics = new ProxyMetrics(pool, policy, parking::size, history);
         this.client = newUpstreamClient(config);
         this.server = new Server(serverThreads);
         this.connector = newConnector(server, config);
         server.addConnector(connector);
         Forwarder forwarder = new Forwarder(config, pool, parking, metrics, client, timers, clock);
-        server.setHandler(new GracefulHandler(new RootHandler(config, forwarder, metrics, this::status)));
+        Dashboard dashboard = new Dashboard(sync, selector.strategyNames(), this::status, history);
+        server.setHandler(new GracefulHandler(new RootHandler(config, forwarder, metrics, this::status, dashboard)));
         server.setStopTimeout(config.shutdownTimeout().toMillis());
     }
 

@@ -31,9 +31,12 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
     private final Forwarder forwarder;
     private final ProxyMetrics metrics;
     private final Supplier<StatusReport> status;
+    private final Dashboard dashboard;
 
-    RootHandler(ProxyConfig config, Forwarder forwarder, ProxyMetrics metrics, Supplier<StatusReport> status) {
+    RootHandler(ProxyConfig config, Forwarder forwarder, ProxyMetrics metrics, Supplier<StatusReport> status,
+            Dashboard dashboard) {
         this.config = config;
+        this.dashboard = dashboard;
         this.auth = new LocalAuth(config.token());
         this.forwarder = forwarder;
         this.metrics = metrics;
@@ -53,7 +56,10 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
             callback.succeeded();
         } else if (HEALTH.equals(path)) {
             send(call, "application/json", "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8));
-        } else if (!STATUS.equals(path) && !METRICS.equals(path) && (path == null || !path.startsWith("/v1/"))) {
+        } else if (dashboard.isPage(path)) {
+            dashboard.page(request, response, callback);
+        } else if (!STATUS.equals(path) && !METRICS.equals(path) && (path == null
+                || !path.startsWith("/v1/") && !Dashboard.isApi(path))) {
             reject(call, 404, ErrorAnswers.NOT_FOUND, "not found: " + request.getHttpURI().getPath()
                     + " (the proxy serves /v1/...)");
         } else if (!auth.allows(request.getHeaders())) {
@@ -64,6 +70,8 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
             send(call, "application/json", MAPPER.writeValueAsBytes(status.get()));
         } else if (METRICS.equals(path)) {
             send(call, ProxyMetrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8));
+        } else if (Dashboard.isApi(path)) {
+            dashboard.api(request, response, callback);
         } else {
             forward(call);
         }

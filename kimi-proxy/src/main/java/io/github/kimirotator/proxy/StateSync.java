@@ -10,12 +10,14 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,13 +102,32 @@ final class StateSync implements AutoCloseable {
         }
     }
 
+    /**
+     * Applies {@code change} to the accounts file under its lock, as a CLI command would, on the background
+     * thread; the events not yet written go in first, so the change sees (and may undo) everything recorded
+     * before it. The proxy uses the result at once.
+     *
+     * @return the state as written; fails with what {@code change} or the store threw
+     */
+    CompletableFuture<AccountsState> apply(UnaryOperator<AccountsState> change) {
+        return CompletableFuture.supplyAsync(() -> {
+            AccountsState written = write(change);
+            onReload.run();
+            return written;
+        }, io);
+    }
+
     private void flush() {
-        List<HealthJournal.Entry> pending = pool.unflushed();
-        if (pending.isEmpty()) {
-            return;
+        if (!pool.unflushed().isEmpty()) {
+            write(UnaryOperator.identity());
         }
-        AccountsState written = store.update(fresh -> HealthJournal.replay(fresh, pending, pool.zone()));
+    }
+
+    private AccountsState write(UnaryOperator<AccountsState> change) {
+        List<HealthJournal.Entry> pending = pool.unflushed();
+        AccountsState written = store.update(fresh -> change.apply(HealthJournal.replay(fresh, pending, pool.zone())));
         pool.flushed(pending.size(), written);
+        return written;
     }
 
     private void pollQuietly() {

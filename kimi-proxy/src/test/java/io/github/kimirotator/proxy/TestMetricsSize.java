@@ -29,7 +29,7 @@ class TestMetricsSize {
             accounts.add(Account.newKey(String.format("sk-kimi-%032d", i), "Key " + i, 1L));
         }
         pool.reloaded(AccountsState.empty().withAccounts(accounts));
-        ProxyMetrics metrics = new ProxyMetrics(pool, policy, () -> 0);
+        ProxyMetrics metrics = new ProxyMetrics(pool, policy, () -> 0, new History(policy.clock()));
         for (Account a : accounts) {
             String id = ApiKeys.id(a.key());
             metrics.attempt(id, "success");

@@ -125,7 +125,7 @@ class TestOwnEndpointsAndAuth {
             JsonNode a = status.path("keys").get(0);
             assertThat(fieldNames(a)).containsExactly("index", "id", "display", "name", "health", "state",
                     "limitedUntil", "reason", "inFlight", "totalRequests", "successfulRequests", "requestsToday",
-                    "avgResponseMs");
+                    "avgResponseMs", "p95ResponseMs", "tokensToday");
             assertThat(a.path("id").asText()).isEqualTo(ApiKeys.id(KEY_A));
             assertThat(a.path("display").asText()).isEqualTo(ApiKeys.display(KEY_A));
             assertThat(a.path("state").asText()).isEqualTo("limited");

@@ -16,6 +16,7 @@ import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.api.TokenUsage;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -54,7 +55,9 @@ public final class AccountsJson {
     private static final Set<String> ACCOUNT_FIELDS = Set.of("key", "name", "addedAt", "lastUsed",
             "rateLimitResetTime", "billingLimitResetTime", "healthScore", "consecutiveFailures",
             "consecutiveBillingLimitHits", "totalRequests", "successfulRequests", "responseTimes",
-            "dailyRequests", "disabled", "limitReason", "lastPenaltyAt", "lastRecoveryAt");
+            "dailyRequests", "disabled", "limitReason", "lastPenaltyAt", "lastRecoveryAt", "dailyTokens");
+    /** The names of {@link TokenUsage}'s counts in {@code dailyTokens}. */
+    private static final String[] TOKEN_FIELDS = {"input", "output", "cacheRead", "cacheCreation"};
 
     private static final Pattern START_MARKER = Pattern.compile("\\s*\\(start marker at \\[.*?]\\)");
     private static final Pattern FEATURE_HINT = Pattern.compile(": enable `.*` to allow");
@@ -234,6 +237,7 @@ public final class AccountsJson {
                 f.stringOr("limitReason", defaults.limitReason()),
                 f.longOr("lastPenaltyAt", defaults.lastPenaltyAt()),
                 f.longOr("lastRecoveryAt", defaults.lastRecoveryAt()),
+                f.tokenMap("dailyTokens"),
                 unknownFields(node, ACCOUNT_FIELDS));
     }
 
@@ -274,6 +278,14 @@ public final class AccountsJson {
         }
         if (a.lastRecoveryAt() != 0) {
             node.put("lastRecoveryAt", a.lastRecoveryAt());
+        }
+        if (!a.dailyTokens().isEmpty()) {
+            ObjectNode days = node.putObject("dailyTokens");
+            a.dailyTokens().forEach((day, usage) -> days.putObject(day)
+                    .put(TOKEN_FIELDS[0], usage.input())
+                    .put(TOKEN_FIELDS[1], usage.output())
+                    .put(TOKEN_FIELDS[2], usage.cacheRead())
+                    .put(TOKEN_FIELDS[3], usage.cacheCreation()));
         }
         putUnknown(node, a.extra(), ACCOUNT_FIELDS);
         return node;
@@ -470,6 +482,27 @@ public final class AccountsJson {
             for (Map.Entry<String, JsonNode> field : value.properties()) {
                 if (!field.getValue().isNull()) {
                     out.put(field.getKey(), toLong(name + "." + field.getKey(), field.getValue()));
+                }
+            }
+            return out;
+        }
+
+        /** Ours, so a broken entry is dropped rather than refusing the whole file over a statistic. */
+        TreeMap<String, TokenUsage> tokenMap(String name) {
+            JsonNode value = get(name);
+            TreeMap<String, TokenUsage> out = new TreeMap<>();
+            if (value == null || !value.isObject()) {
+                return out;
+            }
+            for (Map.Entry<String, JsonNode> day : value.properties()) {
+                JsonNode counts = day.getValue();
+                if (counts.isObject()) {
+                    long[] n = new long[TOKEN_FIELDS.length];
+                    for (int i = 0; i < n.length; i++) {
+                        JsonNode count = counts.get(TOKEN_FIELDS[i]);
+                        n[i] = count != null && count.isNumber() ? Math.max(0, toLong(name, count)) : 0;
+                    }
+                    out.put(day.getKey(), new TokenUsage(n[0], n[1], n[2], n[3]));
                 }
             }
             return out;

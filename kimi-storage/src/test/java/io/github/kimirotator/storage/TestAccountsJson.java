@@ -113,6 +113,27 @@ class TestAccountsJson {
     }
 
     @Test
+    void tokensPerDayAreOursOptionalAndABrokenEntryIsDroppedNotFatal() throws IOException {
+        Account plain = Account.newKey("sk-kimi-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1111", "A", 1);
+        Account used = plain.toBuilder().dailyTokens(new java.util.TreeMap<>(java.util.Map.of(
+                "2026-03-10", new io.github.kimirotator.api.TokenUsage(1200, 34, 500, 6)))).build();
+        AccountsState state = AccountsState.empty().withAccounts(List.of(plain, used));
+
+        String text = AccountsJson.format(state);
+        JsonNode tree = MAPPER.readTree(text);
+
+        assertThat(fieldNames(tree.get("accounts").get(0))).doesNotContain("dailyTokens");
+        assertThat(tree.at("/accounts/1/dailyTokens/2026-03-10").toString())
+                .isEqualTo("{\"input\":1200,\"output\":34,\"cacheRead\":500,\"cacheCreation\":6}");
+        assertThat(AccountsJson.parse(text, "f")).isEqualTo(state);
+        AccountsState odd = AccountsJson.parse("""
+                {"accounts": [{"key": "sk-kimi-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1111",
+                  "dailyTokens": {"2026-03-09": "lots", "2026-03-10": {"input": 5, "output": "x"}}}]}""", "f");
+        assertThat(odd.accounts().get(0).dailyTokens()).containsOnlyKeys("2026-03-10");
+        assertThat(odd.accounts().get(0).tokensOn("2026-03-10")).isEqualTo(new io.github.kimirotator.api.TokenUsage(5, 0, 0, 0));
+    }
+
+    @Test
     void fractionsAreRoundedAndMissingFieldsTakeDefaults() {
         AccountsState state = AccountsJson.parse("""
                 {"accounts": [{"key": "sk-kimi-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1111", "healthScore": 98.0,

@@ -57,6 +57,11 @@ public final class DefaultKeySelector implements KeySelector {
     }
 
     @Override
+    public Set<String> strategyNames() {
+        return registry.names();
+    }
+
+    @Override
     public Selection rotate(AccountsState state) {
         Set<Integer> active = state.accounts().isEmpty() ? Set.of() : Set.of(state.safeActiveIndex());
         return choose(state, active, Optional.empty(), id -> 0);

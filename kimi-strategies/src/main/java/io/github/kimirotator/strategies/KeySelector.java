@@ -29,4 +29,12 @@ public interface KeySelector {
      * {@link Selection.NoneEligible} when no other key can be chosen.
      */
     Selection rotate(AccountsState state);
+
+    /**
+     * The names of the strategies this selector can use (what {@code set-strategy} accepts); empty when it
+     * cannot tell, and then nothing may switch to another strategy through it.
+     */
+    default Set<String> strategyNames() {
+        return Set.of();
+    }
 }

@@ -5,8 +5,8 @@ import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.cli.Json;
+import io.github.kimirotator.cli.RunningProxy;
 import io.github.kimirotator.proxy.LocalToken;
-import io.github.kimirotator.proxy.ServeFile;
 import io.github.kimirotator.storage.ConfigPaths;
 import java.net.URI;
 import java.nio.file.Path;
@@ -36,7 +36,8 @@ public final class ConfigCommand extends CliCommand {
             throw new KimiException(ErrorCode.INVALID_ARGUMENT, "unknown client '" + client + "'; valid: opencode, claude-code");
         }
         ConfigPaths paths = context().get(ConfigPaths.class);
-        URI proxy = url != null ? Arguments.uri("url", url) : runningProxy(paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME));
+        URI proxy = url != null ? Arguments.uri("url", url)
+                : RunningProxy.url(paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME), context().programName());
         String base = proxy.toString().replaceAll("/+$", "");
         // The same file and rules as serve: settings printed before the first serve keep working after it.
         String token = LocalToken.loadOrCreate(paths.ownDir());
@@ -85,15 +86,4 @@ public final class ConfigCommand extends CliCommand {
     static String openCodeConfig(String base, String token) {
         return Json.write(openCodeDocument(base, token));
     }
-
-    private URI runningProxy(Path ownDir) {
-        ServeFile.Info info = ServeFile.read(ownDir).orElseThrow(() -> new KimiException(ErrorCode.NO_RUNNING_PROXY,
-                "no running proxy found (" + ServeFile.path(ownDir) + " is missing); start one with '" + context().programName() + " serve' or pass --url"));
-        if (ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) {
-            return info.url();
-        }
-        throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "no running proxy found (process " + info.pid()
-                + " from " + ServeFile.path(ownDir) + " has ended); start one with '" + context().programName() + " serve' or pass --url");
-    }
-
 }

@@ -3,6 +3,7 @@ package io.github.kimirotator.cli.commands;
 import io.github.kimirotator.api.Names;
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.TokenUsage;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.cli.Json;
 import io.github.kimirotator.storage.AccountsStore;
@@ -31,6 +32,7 @@ public final class StatsCommand extends CliCommand {
         long successful = 0;
         long timeSum = 0;
         long timeCount = 0;
+        TokenUsage allTokensToday = TokenUsage.NONE;
         for (int i = 0; i < state.accounts().size(); i++) {
             Account a = state.accounts().get(i);
             Map<String, Object> row = new LinkedHashMap<>();
@@ -45,7 +47,11 @@ public final class StatsCommand extends CliCommand {
             row.put("maxResponseMs", a.responseTimes().stream().max(Long::compare).orElse(null));
             row.put("requestsToday", a.dailyRequests().getOrDefault(today.toString(), 0L));
             row.put("requestsLast7Days", lastDays(a, today, 7));
+            TokenUsage tokensToday = a.tokensOn(today.toString());
+            row.put("tokensToday", tokensToday);
+            row.put("tokensLast7Days", tokensOver(a, today, 7));
             rows.add(row);
+            allTokensToday = allTokensToday.plus(tokensToday);
             total += a.totalRequests();
             successful += a.successfulRequests();
             timeSum += a.responseTimes().stream().mapToLong(Long::longValue).sum();
@@ -59,6 +65,7 @@ public final class StatsCommand extends CliCommand {
             aggregate.put("successfulRequests", successful);
             aggregate.put("successRate", rate(successful, total));
             aggregate.put("avgResponseMs", overallAvg);
+            aggregate.put("tokensToday", allTokensToday);
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("keys", rows);
             doc.put("aggregate", aggregate);
@@ -87,6 +94,8 @@ public final class StatsCommand extends CliCommand {
             }
             out.println("   Requests Today: " + row.get("requestsToday"));
             out.println("   Requests Last 7 Days: " + row.get("requestsLast7Days"));
+            out.println("   Tokens Today: " + tokens((TokenUsage) row.get("tokensToday")));
+            out.println("   Tokens Last 7 Days: " + tokens((TokenUsage) row.get("tokensLast7Days")));
         }
         out.println();
         out.println("─".repeat(50));
@@ -100,7 +109,25 @@ public final class StatsCommand extends CliCommand {
         if (overallAvg != null) {
             out.println("   Overall Avg Response Time: " + overallAvg + "ms");
         }
+        out.println("   Tokens Today (All Keys): " + tokens(allTokensToday));
         return 0;
+    }
+
+    /** Token counts as one line: input and output, and the prompt cache when it was used. */
+    static String tokens(TokenUsage t) {
+        String line = String.format(Locale.ROOT, "%,d in / %,d out", t.input(), t.output());
+        if (t.cacheRead() > 0 || t.cacheCreation() > 0) {
+            line += String.format(Locale.ROOT, " (cache: %,d read, %,d written)", t.cacheRead(), t.cacheCreation());
+        }
+        return line;
+    }
+
+    private static TokenUsage tokensOver(Account a, LocalDate today, int days) {
+        TokenUsage sum = TokenUsage.NONE;
+        for (int d = 0; d < days; d++) {
+            sum = sum.plus(a.tokensOn(today.minusDays(d).toString()));
+        }
+        return sum;
     }
 
     private static Double rate(long successful, long total) {

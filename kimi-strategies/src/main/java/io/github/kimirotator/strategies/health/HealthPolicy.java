@@ -3,6 +3,7 @@ package io.github.kimirotator.strategies.health;
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.HealthEvent;
+import io.github.kimirotator.api.TokenUsage;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.BinaryOperator;
 
 /**
  * The health rules of contract section 4: how each {@link HealthEvent} changes a key, when health recovers,
@@ -47,6 +49,9 @@ public final class HealthPolicy {
     /** The account after {@code event} happened now. */
     public Account apply(Account account, HealthEvent event) {
         Instant now = clock.instant();
+        if (event instanceof HealthEvent.TokensUsed used) {
+            return account.toBuilder().dailyTokens(tokensToday(account.dailyTokens(), used.usage(), now)).build();
+        }
         long nowMillis = now.toEpochMilli();
         Account.Builder b = account.toBuilder()
                 .totalRequests(account.totalRequests() + 1)
@@ -205,10 +210,21 @@ public final class HealthPolicy {
         return Math.max(account.lastUsed(), Math.max(account.rateLimitResetTime(), account.billingLimitResetTime()));
     }
 
-    private SortedMap<String, Long> countToday(SortedMap<String, Long> daily, Instant now) {
+    private static SortedMap<String, Long> countToday(SortedMap<String, Long> daily, Instant now) {
+        return addToday(daily, now, 1L, Long::sum);
+    }
+
+    private static SortedMap<String, TokenUsage> tokensToday(SortedMap<String, TokenUsage> daily, TokenUsage used,
+            Instant now) {
+        return addToday(daily, now, used, TokenUsage::plus);
+    }
+
+    /** {@code daily} with {@code value} merged into today's (UTC) entry, keeping the last {@link #DAILY_DAYS_KEPT} days. */
+    private static <V> SortedMap<String, V> addToday(SortedMap<String, V> daily, Instant now, V value,
+            BinaryOperator<V> merge) {
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
-        TreeMap<String, Long> counts = new TreeMap<>(daily);
-        counts.merge(today.toString(), 1L, Long::sum);
+        TreeMap<String, V> counts = new TreeMap<>(daily);
+        counts.merge(today.toString(), value, merge);
         String oldestKept = today.minusDays(DAILY_DAYS_KEPT - 1L).toString();
         counts.headMap(oldestKept).clear();
         while (counts.size() > DAILY_DAYS_KEPT) {

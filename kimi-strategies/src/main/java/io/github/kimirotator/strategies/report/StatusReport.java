@@ -3,6 +3,7 @@ package io.github.kimirotator.strategies.report;
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.ApiKeys;
+import io.github.kimirotator.api.TokenUsage;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.github.kimirotator.strategies.health.KeyStatus;
 import java.time.Instant;
@@ -36,7 +37,9 @@ public record StatusReport(String strategy, int activeIndex, List<KeyReport> key
             long totalRequests,
             long successfulRequests,
             long requestsToday,
-            long avgResponseMs) {
+            long avgResponseMs,
+            long p95ResponseMs,
+            TokenUsage tokensToday) {
     }
 
     /** The report of {@code state} now, as {@code policy}'s clock tells it. */
@@ -64,9 +67,25 @@ public record StatusReport(String strategy, int activeIndex, List<KeyReport> key
                     a.isLimited(now) ? Instant.ofEpochMilli(a.limitedUntil()).toString() : null,
                     status == KeyStatus.LIMITED || status == KeyStatus.DISABLED ? a.limitReason() : null,
                     inFlight == null ? 0 : inFlight.applyAsInt(id), a.totalRequests(), a.successfulRequests(),
-                    a.dailyRequests().getOrDefault(today, 0L), averageResponseMillis(a)));
+                    a.dailyRequests().getOrDefault(today, 0L), averageResponseMillis(a), p95ResponseMillis(a),
+                    a.tokensOn(today)));
         }
         return new StatusReport(state.effectiveStrategy(), state.safeActiveIndex(), keys);
+    }
+
+    /** The 95th percentile (nearest rank) of the recorded response times; 0 when none. */
+    public static long p95ResponseMillis(Account account) {
+        List<Long> times = account.responseTimes();
+        if (times.isEmpty()) {
+            return 0;
+        }
+        // a loop, not a stream: every command that shows keys runs this, and a first lambda costs start-up time
+        long[] sorted = new long[times.size()];
+        for (int i = 0; i < sorted.length; i++) {
+            sorted[i] = times.get(i);
+        }
+        java.util.Arrays.sort(sorted);
+        return sorted[(int) Math.ceil(0.95 * sorted.length) - 1];
     }
 
     /** Mean of the recorded response times, rounded; 0 when none. */

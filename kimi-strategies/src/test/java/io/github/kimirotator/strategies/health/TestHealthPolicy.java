@@ -47,6 +47,24 @@ class TestHealthPolicy {
     }
 
     @Test
+    void tokensAddUpPerUtcDayAndChangeNothingElse() {
+        Account a = fresh().toBuilder().healthScore(50).totalRequests(3).consecutiveFailures(2).build();
+        io.github.kimirotator.api.TokenUsage used = new io.github.kimirotator.api.TokenUsage(10, 2, 30, 1);
+
+        Account once = policy.apply(a, new HealthEvent.TokensUsed(used));
+        Account twice = policy.apply(once, new HealthEvent.TokensUsed(used));
+        clock.advance(java.time.Duration.ofHours(12));
+        Account nextDay = policy.apply(twice, new HealthEvent.TokensUsed(used));
+
+        assertThat(twice.tokensOn("2026-03-10")).isEqualTo(new io.github.kimirotator.api.TokenUsage(20, 4, 60, 2));
+        assertThat(twice.toBuilder().dailyTokens(null).build()).isEqualTo(a);
+        assertThat(nextDay.tokensOn("2026-03-11")).isEqualTo(used);
+        assertThat(nextDay.tokensOn("2026-03-10")).isEqualTo(twice.tokensOn("2026-03-10"));
+        clock.advance(java.time.Duration.ofDays(31));
+        assertThat(policy.apply(nextDay, new HealthEvent.TokensUsed(used)).dailyTokens()).containsOnlyKeys("2026-04-11");
+    }
+
+    @Test
     void aNewKeyIsFullyHealthyAndActive() {
         Account a = fresh();
 
