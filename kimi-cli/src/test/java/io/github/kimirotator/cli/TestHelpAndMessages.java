@@ -117,6 +117,23 @@ class TestHelpAndMessages {
     }
 
     @Test
+    void fileErrorsReadTheSameWay() throws Exception {
+        CliRunner cli = new CliRunner(home);
+        assertThat(cli.run("add-key", KEY_A).exitCode()).isZero();
+        Path missingFolder = home.resolve("no/such/folder/backup.enc");
+        CliRunner.Result export = cli.runWithInput("a long password\n", "export-keys", missingFolder.toString(), "--password-stdin");
+        assertThat(export.exitCode()).isEqualTo(1);
+        assertThat(export.err()).isEqualTo("error: cannot write " + missingFolder + ": the folder " + missingFolder.getParent()
+                + " does not exist\n");
+
+        Files.writeString(cli.accountsFile(), "{\"version\": 1, \"accounts\": [");
+        CliRunner.Result corrupt = cli.run("list-keys");
+        assertThat(corrupt.exitCode()).isEqualTo(1);
+        assertThat(corrupt.err()).startsWith("error: " + cli.accountsFile() + " is not valid JSON at line 1, column ")
+                .contains(": unexpected end-of-input").doesNotContain("Unexpected");
+    }
+
+    @Test
     void errorLinesStartInLowerCase() {
         assertThat(KimiRotatorCli.errorLine("Unknown subcommand 'x'.")).isEqualTo("error: unknown subcommand 'x'");
         assertThat(KimiRotatorCli.errorLine("URL is bad")).isEqualTo("error: URL is bad");
