@@ -128,21 +128,30 @@ class RunIT {
     }
 
     @Test
-    void ctrlCDuringRunStopsTheCommandAndLeavesTheProxyServing() throws Exception {
-        // The run gets a session of its own, as a shell gives a job, so the test can signal its process group
-        // as the terminal does on Ctrl-C without signalling itself.
-        Process run = cli.start(Path.of("/usr/bin/setsid"), Launcher.bin("kimi-rotator").toString(), "run", "--port", "0",
-                "--", "sh", "-c", "echo ready; sleep 60; echo not-interrupted");
-        started.add(run);
-        BufferedReader out = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8));
-        assertThat(out.readLine()).isEqualTo("ready");
+    void ctrlCInTheTerminalStopsTheCommandAndLeavesTheProxyServing() throws Exception {
+        // script(1) gives the run a terminal of its own; a Ctrl-C typed into it reaches the terminal's foreground
+        // process group, as in a user's shell.
+        // exec: script runs this with sh -c, and a shell waiting in between would itself die of the Ctrl-C.
+        String command = "exec '" + Launcher.bin("kimi-rotator") + "' run --port 0 -- sh -c"
+                + " 'trap \"echo got-int; exit 42\" INT; echo ready; tty; sleep 60; echo not-interrupted'";
+        Process terminal = cli.start(Path.of("/usr/bin/script"), "-qec", command, "/dev/null");
+        started.add(terminal);
+        StringBuilder seen = new StringBuilder();
+        var in = terminal.getInputStream();
+        while (!seen.toString().matches("(?s).*/dev/pts/\\d+\\s.*")) {
+            int c = in.read();
+            assertThat(c).as("output so far: " + seen).isNotNegative();
+            seen.append((char) c);
+        }
         long proxyPid = servePid();
 
-        Process kill = new ProcessBuilder("kill", "-INT", "--", "-" + run.pid()).start();
-        assertThat(kill.waitFor()).isZero();
-        assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(run.exitValue()).as("the command's exit code: killed by SIGINT").isEqualTo(130);
-        assertThat(out.readLine()).isNull();
+        terminal.getOutputStream().write(3);
+        terminal.getOutputStream().flush();
+        Launcher.Result rest = Launcher.finish(terminal);
+        // The command handles the signal and exits 42: run waited for it instead of dying with it (130).
+        assertThat(rest.exitCode()).as("the command's exit code; output: " + seen + rest.out() + rest.err()).isEqualTo(42);
+        assertThat(seen).as("the command had the terminal").contains("ready");
+        assertThat(rest.out()).contains("got-int").doesNotContain("not-interrupted");
 
         Launcher.Result status = cli.run("status");
         assertThat(status.exitCode()).isZero();
