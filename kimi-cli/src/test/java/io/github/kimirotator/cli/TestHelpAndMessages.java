@@ -23,7 +23,10 @@ class TestHelpAndMessages {
             "serve", List.of("KIMI_ROTATOR_UPSTREAM", "KIMI_ROTATOR_LOG_LEVEL"),
             "export-keys", List.of("KIMI_ROTATOR_PASSWORD"),
             "import-keys", List.of("KIMI_ROTATOR_PASSWORD"),
-            "list-keys", List.of("NO_COLOR"));
+            "list-keys", List.of("NO_COLOR"),
+            "start", List.of("KIMI_ROTATOR_UPSTREAM"),
+            "run", List.of("KIMI_ROTATOR_UPSTREAM", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY",
+                    "OPENCODE_CONFIG_CONTENT"));
 
     @TempDir
     Path home;
@@ -113,6 +116,23 @@ class TestHelpAndMessages {
         assertThat(cli.run("--config").err()).startsWith("error: option '--config' needs a value (FILE)");
         assertThat(cli.run("import-keys", directory.toString()).err())
                 .isEqualTo("error: cannot read " + directory + ": is a directory\n");
+    }
+
+    @Test
+    void fileErrorsReadTheSameWay() throws Exception {
+        CliRunner cli = new CliRunner(home);
+        assertThat(cli.run("add-key", KEY_A).exitCode()).isZero();
+        Path missingFolder = home.resolve("no/such/folder/backup.enc");
+        CliRunner.Result export = cli.runWithInput("a long password\n", "export-keys", missingFolder.toString(), "--password-stdin");
+        assertThat(export.exitCode()).isEqualTo(1);
+        assertThat(export.err()).isEqualTo("error: cannot write " + missingFolder + ": the folder " + missingFolder.getParent()
+                + " does not exist\n");
+
+        Files.writeString(cli.accountsFile(), "{\"version\": 1, \"accounts\": [");
+        CliRunner.Result corrupt = cli.run("list-keys");
+        assertThat(corrupt.exitCode()).isEqualTo(1);
+        assertThat(corrupt.err()).startsWith("error: " + cli.accountsFile() + " is not valid JSON at line 1, column ")
+                .contains(": unexpected end-of-input").doesNotContain("Unexpected");
     }
 
     @Test

@@ -29,6 +29,7 @@ class TestServeAndConfigCommands {
         "--idle-timeout,0,invalid idle timeout 0",
         "--max-body-mib,0,invalid max body size in MiB 0: it must be from 1 to 2047",
         "--max-body-mib,2048,invalid max body size in MiB 2048",
+        "--max-buffered-mib,0,invalid memory for request bodies in MiB 0: it must be from 1 to 1048576",
         "--max-in-flight-per-key,-2,invalid max in-flight per key -2",
         "--upstream,ftp://example,invalid upstream 'ftp://example'"})
     void badServeOptionsAreRefusedBeforeAnythingStarts(String option, String value, String message) {

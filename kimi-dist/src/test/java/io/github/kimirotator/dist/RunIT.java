@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,25 +38,15 @@ class RunIT {
 
     @TempDir
     Path home;
-    HttpServer upstream;
+    PongUpstream upstream;
     Launcher cli;
     Path ownDir;
-    final List<String> keysSeen = new CopyOnWriteArrayList<>();
     final List<Process> started = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
-        upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        upstream.createContext("/v1/messages", exchange -> {
-            keysSeen.add(exchange.getRequestHeaders().getFirst("x-api-key"));
-            exchange.getRequestBody().readAllBytes();
-            byte[] body = "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":\"pong\"}]}".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        upstream.start();
-        cli = new Launcher(home).env("KIMI_ROTATOR_UPSTREAM", "http://127.0.0.1:" + upstream.getAddress().getPort());
+        upstream = new PongUpstream();
+        cli = new Launcher(home).env("KIMI_ROTATOR_UPSTREAM", upstream.url());
         ownDir = home.resolve(".config/opencode/kimi-rotator");
         assertThat(cli.run("add-key", KEY, "A").exitCode()).isZero();
     }
@@ -75,7 +63,7 @@ class RunIT {
                 p.onExit().join();
             });
         }
-        upstream.stop(0);
+        upstream.close();
     }
 
     @Test
@@ -89,7 +77,7 @@ class RunIT {
         assertThat(first.err()).startsWith("kimi-rotator: started a proxy at " + url + " (pid " + pid + ")");
         assertThat(first.out()).startsWith("base=" + url + " token=" + token + " apikey=unset\n")
                 .contains("HTTP/1.1 200").contains("pong");
-        assertThat(keysSeen).containsExactly(KEY);
+        assertThat(upstream.keysSeen()).containsExactly(KEY);
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("the proxy outlives the run").contains(true);
 
         Launcher.Result second = cli.run("run", "--port", "0", "sh", "-c", "echo $ANTHROPIC_BASE_URL; exit 3");
@@ -140,21 +128,30 @@ class RunIT {
     }
 
     @Test
-    void ctrlCDuringRunStopsTheCommandAndLeavesTheProxyServing() throws Exception {
-        // The run gets a session of its own, as a shell gives a job, so the test can signal its process group
-        // as the terminal does on Ctrl-C without signalling itself.
-        Process run = cli.start(Path.of("/usr/bin/setsid"), Launcher.bin("kimi-rotator").toString(), "run", "--port", "0",
-                "--", "sh", "-c", "echo ready; sleep 60; echo not-interrupted");
-        started.add(run);
-        BufferedReader out = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8));
-        assertThat(out.readLine()).isEqualTo("ready");
+    void ctrlCInTheTerminalStopsTheCommandAndLeavesTheProxyServing() throws Exception {
+        // script(1) gives the run a terminal of its own; a Ctrl-C typed into it reaches the terminal's foreground
+        // process group, as in a user's shell.
+        // exec: script runs this with sh -c, and a shell waiting in between would itself die of the Ctrl-C.
+        String command = "exec '" + Launcher.bin("kimi-rotator") + "' run --port 0 -- sh -c"
+                + " 'trap \"echo got-int; exit 42\" INT; echo ready; tty; sleep 60; echo not-interrupted'";
+        Process terminal = cli.start(Path.of("/usr/bin/script"), "-qec", command, "/dev/null");
+        started.add(terminal);
+        StringBuilder seen = new StringBuilder();
+        var in = terminal.getInputStream();
+        while (!seen.toString().matches("(?s).*/dev/pts/\\d+\\s.*")) {
+            int c = in.read();
+            assertThat(c).as("output so far: " + seen).isNotNegative();
+            seen.append((char) c);
+        }
         long proxyPid = servePid();
 
-        Process kill = new ProcessBuilder("kill", "-INT", "--", "-" + run.pid()).start();
-        assertThat(kill.waitFor()).isZero();
-        assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(run.exitValue()).as("the command's exit code: killed by SIGINT").isEqualTo(130);
-        assertThat(out.readLine()).isNull();
+        terminal.getOutputStream().write(3);
+        terminal.getOutputStream().flush();
+        Launcher.Result rest = Launcher.finish(terminal);
+        // The command handles the signal and exits 42: run waited for it instead of dying with it (130).
+        assertThat(rest.exitCode()).as("the command's exit code; output: " + seen + rest.out() + rest.err()).isEqualTo(42);
+        assertThat(seen).as("the command had the terminal").contains("ready");
+        assertThat(rest.out()).contains("got-int").doesNotContain("not-interrupted");
 
         Launcher.Result status = cli.run("status");
         assertThat(status.exitCode()).isZero();

@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,8 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,9 +28,8 @@ class ServeIT {
 
     @TempDir
     Path home;
-    HttpServer upstream;
+    PongUpstream upstream;
     Process serve;
-    final List<String> keysSeen = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
@@ -43,29 +37,20 @@ class ServeIT {
             serve.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         if (upstream != null) {
-            upstream.stop(0);
+            upstream.close();
         }
     }
 
     @Test
     void servesRotatesAndStopsCleanly() throws Exception {
-        upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        upstream.createContext("/v1/messages", exchange -> {
-            keysSeen.add(exchange.getRequestHeaders().getFirst("x-api-key"));
-            exchange.getRequestBody().readAllBytes();
-            byte[] body = "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":\"pong\"}]}".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        upstream.start();
+        upstream = new PongUpstream();
         Launcher cli = new Launcher(home);
         cli.run("add-key", KEY_A, "A");
         cli.run("add-key", KEY_B, "B");
         cli.run("set-strategy", "round-robin");
 
         serve = cli.start(Launcher.bin("kimi-rotator"), "serve", "--port", "0",
-                "--upstream", "http://127.0.0.1:" + upstream.getAddress().getPort());
+                "--upstream", upstream.url());
         BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
         String banner = out.readLine();
         assertThat(banner).startsWith("Listening on http://127.0.0.1:");
@@ -90,7 +75,7 @@ class ServeIT {
             assertThat(ok.statusCode()).isEqualTo(200);
             assertThat(ok.body()).contains("pong");
         }
-        assertThat(keysSeen).containsExactlyInAnyOrder(KEY_A, KEY_B);
+        assertThat(upstream.keysSeen()).containsExactlyInAnyOrder(KEY_A, KEY_B);
 
         Launcher.Result claude = cli.run("config", "claude-code");
         assertThat(claude.exitCode()).isZero();

@@ -13,6 +13,7 @@ final class ErrorAnswers {
     static final String AUTHENTICATION = "authentication_error";
     static final String RATE_LIMIT = "rate_limit_error";
     static final String API = "api_error";
+    static final String OVERLOADED = "overloaded_error";
     static final String TOO_LARGE = "request_too_large";
     static final String NOT_FOUND = "not_found_error";
     static final String INVALID_REQUEST = "invalid_request_error";

@@ -33,6 +33,8 @@ final class Exchange {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
     /** nginx's code for a client that went away; only ever logged, never sent. */
     private static final int CLIENT_CLOSED = 499;
+    /** Logged for a request cut by shutdown before it had an answer. */
+    private static final int UNAVAILABLE = 503;
 
     private final Forwarder f;
     private final Request request;
@@ -57,6 +59,13 @@ final class Exchange {
     private volatile Attempt current;
     private volatile boolean clientGone;
     private volatile int status;
+    private volatile ClientWatch watch;
+    /** Of the success streaming now: its announced length (-1 when none), bytes passed on, time to headers. */
+    private long expectedLength = -1;
+    private long streamed;
+    private long headersNanos;
+    private final AtomicBoolean counted = new AtomicBoolean();
+    private final AtomicBoolean bodyReleased = new AtomicBoolean();
     /** Reads the tokens used from the answer streaming to the client; null when there is none to read. */
     private volatile UsageMeter usage;
     private volatile KeyPool.Lease usageLease;
@@ -77,6 +86,20 @@ final class Exchange {
         this.arrivalNanos = arrivalNanos;
         this.waitUntil = forwarder.clock.instant().plus(forwarder.config.maxWait());
         this.failoverDeadlineNanos = arrivalNanos + forwarder.config.failoverTimeout().toNanos();
+    }
+
+    /**
+     * Starts the exchange: watches for the client leaving (its request was read whole), then picks a key.
+     */
+    void start() {
+        request.addFailureListener(this::clientFailed);
+        watch = ClientWatch.start(request.getConnectionMetaData().getConnection().getEndPoint(),
+                () -> clientFailed(ClientWatch.gone()));
+        next();
+    }
+
+    KeyPool pool() {
+        return f.pool;
     }
 
     /** Picks a key and sends, or answers when no key can serve. */
@@ -139,16 +162,24 @@ final class Exchange {
 
     // --- what an Attempt reports ---
 
-    /** A success is the client's: its status and headers go out now, its body follows as it comes. */
+    /**
+     * A success's first body byte is here: from now on the answer is the client's. Its status and headers go
+     * out with that byte; the body follows as it comes.
+     */
     void streamStarted(Attempt attempt, org.eclipse.jetty.client.Response upstream, long elapsedNanos) {
         upstreamNanos += elapsedNanos;
-        Duration elapsed = Duration.ofNanos(elapsedNanos);
-        f.pool.record(attempt.lease().key(), new HealthEvent.Success(elapsed.toMillis()));
-        f.metrics.attempt(attempt.lease().keyId(), "success");
-        f.metrics.latency(elapsed);
+        f.metrics.latency(Duration.ofNanos(elapsedNanos));
+        headersNanos = elapsedNanos;
+        expectedLength = upstream.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        // No other key will be tried: the body's memory is free for other requests.
+        releaseBody();
         status = upstream.getStatus();
         response.setStatus(status);
         Headers.copyToClient(upstream.getHeaders(), response.getHeaders(), true);
+        ClientWatch w = watch;
+        if (w != null && w.tookData()) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
         usageLease = attempt.lease();
         usage = UsageMeter.forAnswer(upstream.getHeaders().get(HttpHeader.CONTENT_TYPE),
                 upstream.getHeaders().get(HttpHeader.CONTENT_ENCODING)).orElse(null);
@@ -160,9 +191,18 @@ final class Exchange {
      */
     void streamChunk(Attempt attempt, org.eclipse.jetty.client.Response upstream, Content.Chunk chunk,
             Runnable demander) {
+        streamed += chunk.remaining();
         UsageMeter meter = usage;
         if (meter != null) {
             meter.accept(chunk.getByteBuffer());
+        }
+        if (expectedLength >= 0 && streamed >= expectedLength) {
+            // The whole announced body is here: counted before its last byte reaches the client, so that the
+            // statistics hold it by the time the client has the answer; and the client may send its next
+            // request as soon as it has that byte, which is for Jetty's connection to read.
+            recordSuccess(attempt);
+            countTokens();
+            stopWatching();
         }
         chunk.retain();
         response.write(false, chunk.getByteBuffer(), new Callback() {
@@ -186,15 +226,44 @@ final class Exchange {
         });
     }
 
-    void streamEnded() {
+    /** The upstream's answer ended whole: a success for the key, which took {@code headersNanos} to answer. */
+    void streamEnded(Attempt attempt) {
+        recordSuccess(attempt);
         countTokens();
+        stopWatching();
         response.write(true, BufferUtil.EMPTY_BUFFER, Callback.from(() -> succeed(status), this::fail));
     }
 
-    /** The stream broke after the client got its first byte: all that is left is to break it for the client. */
-    void streamFailed(Throwable failure) {
+    /**
+     * The stream broke after the client got its first byte: all that is left is to break it for the client.
+     * Cut by the upstream it is a failed request; cut by the client or by shutdown, the key served well.
+     */
+    void streamFailed(Attempt attempt, Throwable failure) {
+        if (clientGone || f.isStopping()) {
+            recordSuccess(attempt);
+        } else if (counted.compareAndSet(false, true)) {
+            f.pool.record(attempt.lease().key(), new HealthEvent.Failure("the answer was cut short: "
+                    + Failures.describe(failure)));
+            f.metrics.attempt(attempt.lease().keyId(), "failure");
+        }
         countTokens();
         fail(failure);
+    }
+
+    /**
+     * The attempt met a connection the upstream had closed while it sat in the pool, before any answer byte:
+     * that is the connection's fault, not the key's. Sends again once, with the same key, on a new connection.
+     *
+     * @return false when there is no point (the client is gone, the exchange is over)
+     */
+    boolean retryFresh(Attempt failed) {
+        if (clientGone || finished.get()) {
+            return false;
+        }
+        LOG.debug("a reused upstream connection was closed; sending again on a new one with {}", keyId);
+        f.metrics.reuseRetry();
+        send(failed.lease(), true);
+        return true;
     }
 
     /** The upstream answered with an error, held whole in {@code answer}. */
@@ -240,13 +309,29 @@ final class Exchange {
         if (attempts > 1) {
             f.metrics.failover();
         }
+        send(lease, false);
+    }
+
+    private void send(KeyPool.Lease lease, boolean fresh) {
         long remaining = failoverDeadlineNanos - System.nanoTime();
         long perAttempt = f.config.attemptTimeout().toNanos();
         long timeout = perAttempt > 0 ? Math.min(perAttempt, remaining) : remaining;
         Attempt attempt = new Attempt(this, lease, f.newUpstreamRequest(request, target, body, lease.key()),
-                f.pool, f.timers);
+                f.upstream, f.timers, fresh);
         current = attempt;
         attempt.send(Math.max(timeout, TimeUnit.MILLISECONDS.toNanos(1)));
+        if (clientGone) {
+            attempt.abort(ClientWatch.gone());
+        }
+    }
+
+    /** Counts the streamed answer as a success, once. */
+    private void recordSuccess(Attempt attempt) {
+        if (!counted.compareAndSet(false, true)) {
+            return;
+        }
+        f.pool.record(attempt.lease().key(), new HealthEvent.Success(Duration.ofNanos(headersNanos).toMillis()));
+        f.metrics.attempt(attempt.lease().keyId(), "success");
     }
 
     /** The tokens the answer reported, once, whether its stream ended well or not: they were spent. */
@@ -331,6 +416,7 @@ final class Exchange {
     }
 
     private void sendBuffered(BufferedAnswer answer) {
+        stopWatching();
         status = answer.status();
         response.setStatus(answer.status());
         Headers.copyToClient(answer.headers(), response.getHeaders(), false);
@@ -339,6 +425,7 @@ final class Exchange {
     }
 
     private void answerError(int code, String type, String message, Long retryAfterSeconds) {
+        stopWatching();
         status = code;
         if (retryAfterSeconds != null) {
             response.getHeaders().put(HttpHeader.RETRY_AFTER, retryAfterSeconds);
@@ -353,6 +440,7 @@ final class Exchange {
 
     private void succeed(int code) {
         if (finished.compareAndSet(false, true)) {
+            done();
             log(code, "");
             callback.succeeded();
         }
@@ -360,8 +448,32 @@ final class Exchange {
 
     private void fail(Throwable failure) {
         if (finished.compareAndSet(false, true)) {
-            log(clientGone ? CLIENT_CLOSED : status, " aborted");
+            done();
+            if (f.isStopping()) {
+                log(status == 0 ? UNAVAILABLE : status, " cut by shutdown");
+            } else {
+                log(clientGone ? CLIENT_CLOSED : status, " aborted");
+            }
             callback.failed(failure);
+        }
+    }
+
+    /** Jetty's connection reads again once the answer is done; the body's memory is free. */
+    private void done() {
+        stopWatching();
+        releaseBody();
+    }
+
+    private void releaseBody() {
+        if (bodyReleased.compareAndSet(false, true)) {
+            f.budget.release(body.length);
+        }
+    }
+
+    private void stopWatching() {
+        ClientWatch w = watch;
+        if (w != null) {
+            w.stop();
         }
     }
 

@@ -5,12 +5,14 @@ import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.BytesRequestContent;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
-/** What every {@link Exchange} shares: the configuration, the key pool, the upstream client and timers. */
+/**
+ * What every {@link Exchange} shares: the configuration, the key pool, the upstream client, timers and the
+ * memory budget for request bodies.
+ */
 final class Forwarder {
     final ProxyConfig config;
     final KeyPool pool;
@@ -18,19 +20,31 @@ final class Forwarder {
     final ProxyMetrics metrics;
     final ScheduledExecutorService timers;
     final Clock clock;
-    private final HttpClient client;
+    final UpstreamClient upstream;
+    final BodyBudget budget;
     private final String upstreamBase;
+    private volatile boolean stopping;
 
-    Forwarder(ProxyConfig config, KeyPool pool, Parking parking, ProxyMetrics metrics, HttpClient client,
+    Forwarder(ProxyConfig config, KeyPool pool, Parking parking, ProxyMetrics metrics, UpstreamClient upstream,
             ScheduledExecutorService timers, Clock clock) {
         this.config = config;
         this.pool = pool;
         this.parking = parking;
         this.metrics = metrics;
-        this.client = client;
+        this.upstream = upstream;
         this.timers = timers;
         this.clock = clock;
+        this.budget = new BodyBudget(config.maxBufferedBytes());
         this.upstreamBase = config.upstream().toString();
+    }
+
+    /** The proxy is shutting down: what breaks from now on was cut by it. */
+    void stopping() {
+        stopping = true;
+    }
+
+    boolean isStopping() {
+        return stopping;
     }
 
     /**
@@ -48,7 +62,7 @@ final class Forwarder {
     /** The upstream request for one attempt with {@code key}; each attempt gets a new one. */
     org.eclipse.jetty.client.Request newUpstreamRequest(Request request, URI target, byte[] body, String key) {
         HttpFields headers = request.getHeaders();
-        org.eclipse.jetty.client.Request upstream = client.newRequest(target)
+        org.eclipse.jetty.client.Request upstream = this.upstream.http().newRequest(target)
                 .method(request.getMethod())
                 .headers(h -> Headers.copyToUpstream(headers, h, key))
                 .idleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);

@@ -21,6 +21,7 @@ import java.util.Objects;
  *     {@link Duration#ZERO} lets one attempt use the whole remaining failover time
  * @param idleTimeout how long a response stream may go without data
  * @param maxBodyBytes the largest request body accepted (413 beyond)
+ * @param maxBufferedBytes the most memory all request bodies held at once may take (503 beyond)
  * @param maxInFlightPerKey the most requests one key may carry at a time; {@code 0} for no cap
  * @param shutdownTimeout how long {@link ProxyServer#close()} lets in-flight requests finish
  */
@@ -34,6 +35,7 @@ public record ProxyConfig(
         Duration attemptTimeout,
         Duration idleTimeout,
         long maxBodyBytes,
+        long maxBufferedBytes,
         int maxInFlightPerKey,
         Duration shutdownTimeout) {
 
@@ -43,6 +45,7 @@ public record ProxyConfig(
     public static final Duration DEFAULT_FAILOVER_TIMEOUT = Duration.ofSeconds(120);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(300);
     public static final long DEFAULT_MAX_BODY_BYTES = 32L * 1024 * 1024;
+    public static final long DEFAULT_MAX_BUFFERED_BYTES = 256L * 1024 * 1024;
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(15);
     /** Bodies are held in one array so that they can be re-sent to another key. */
     public static final long MAX_BODY_LIMIT = Integer.MAX_VALUE - 8;
@@ -73,6 +76,9 @@ public record ProxyConfig(
         if (maxBodyBytes <= 0 || maxBodyBytes > MAX_BODY_LIMIT) {
             throw invalid("invalid max body size " + maxBodyBytes + ": it must be 1 to " + MAX_BODY_LIMIT + " bytes");
         }
+        if (maxBufferedBytes <= 0) {
+            throw invalid("invalid memory budget for request bodies " + maxBufferedBytes + ": it must be more than 0");
+        }
         if (maxInFlightPerKey < 0) {
             throw invalid("invalid per-key concurrency cap " + maxInFlightPerKey + ": it must be 0 (none) or more");
         }
@@ -81,64 +87,70 @@ public record ProxyConfig(
     /** The contract's defaults, with {@code token} as the local token ({@code null} for no auth). */
     public static ProxyConfig defaults(String token) {
         return new ProxyConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_UPSTREAM, token, Duration.ZERO,
-                DEFAULT_FAILOVER_TIMEOUT, Duration.ZERO, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES, 0,
+                DEFAULT_FAILOVER_TIMEOUT, Duration.ZERO, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+                DEFAULT_MAX_BUFFERED_BYTES, 0,
                 DEFAULT_SHUTDOWN_TIMEOUT);
     }
 
     public ProxyConfig withHost(String v) {
         return new ProxyConfig(v, port, upstream, token, maxWait, failoverTimeout, attemptTimeout, idleTimeout,
-                maxBodyBytes, maxInFlightPerKey, shutdownTimeout);
+                maxBodyBytes, maxBufferedBytes, maxInFlightPerKey, shutdownTimeout);
     }
 
     public ProxyConfig withPort(int v) {
         return new ProxyConfig(host, v, upstream, token, maxWait, failoverTimeout, attemptTimeout, idleTimeout,
-                maxBodyBytes, maxInFlightPerKey, shutdownTimeout);
+                maxBodyBytes, maxBufferedBytes, maxInFlightPerKey, shutdownTimeout);
     }
 
     public ProxyConfig withUpstream(URI v) {
         return new ProxyConfig(host, port, v, token, maxWait, failoverTimeout, attemptTimeout, idleTimeout,
-                maxBodyBytes, maxInFlightPerKey, shutdownTimeout);
+                maxBodyBytes, maxBufferedBytes, maxInFlightPerKey, shutdownTimeout);
     }
 
     /** This config with {@code v} as the local token; {@code null} turns auth off. */
     public ProxyConfig withToken(String v) {
         return new ProxyConfig(host, port, upstream, v, maxWait, failoverTimeout, attemptTimeout, idleTimeout,
-                maxBodyBytes, maxInFlightPerKey, shutdownTimeout);
+                maxBodyBytes, maxBufferedBytes, maxInFlightPerKey, shutdownTimeout);
     }
 
     public ProxyConfig withMaxWait(Duration v) {
         return new ProxyConfig(host, port, upstream, token, v, failoverTimeout, attemptTimeout, idleTimeout,
-                maxBodyBytes, maxInFlightPerKey, shutdownTimeout);
+                maxBodyBytes, maxBufferedBytes, maxInFlightPerKey, shutdownTimeout);
     }
 
     public ProxyConfig withFailoverTimeout(Duration v) {
         return new ProxyConfig(host, port, upstream, token, maxWait, v, attemptTimeout, idleTimeout,
-                maxBodyBytes, maxInFlightPerKey, shutdownTimeout);
+                maxBodyBytes, maxBufferedBytes, maxInFlightPerKey, shutdownTimeout);
     }
 
     public ProxyConfig withAttemptTimeout(Duration v) {
         return new ProxyConfig(host, port, upstream, token, maxWait, failoverTimeout, v, idleTimeout,
-                maxBodyBytes, maxInFlightPerKey, shutdownTimeout);
+                maxBodyBytes, maxBufferedBytes, maxInFlightPerKey, shutdownTimeout);
     }
 
     public ProxyConfig withIdleTimeout(Duration v) {
         return new ProxyConfig(host, port, upstream, token, maxWait, failoverTimeout, attemptTimeout, v,
-                maxBodyBytes, maxInFlightPerKey, shutdownTimeout);
+                maxBodyBytes, maxBufferedBytes, maxInFlightPerKey, shutdownTimeout);
     }
 
     public ProxyConfig withMaxBodyBytes(long v) {
         return new ProxyConfig(host, port, upstream, token, maxWait, failoverTimeout, attemptTimeout, idleTimeout,
-                v, maxInFlightPerKey, shutdownTimeout);
+                v, maxBufferedBytes, maxInFlightPerKey, shutdownTimeout);
+    }
+
+    public ProxyConfig withMaxBufferedBytes(long v) {
+        return new ProxyConfig(host, port, upstream, token, maxWait, failoverTimeout, attemptTimeout, idleTimeout,
+                maxBodyBytes, v, maxInFlightPerKey, shutdownTimeout);
     }
 
     public ProxyConfig withMaxInFlightPerKey(int v) {
         return new ProxyConfig(host, port, upstream, token, maxWait, failoverTimeout, attemptTimeout, idleTimeout,
-                maxBodyBytes, v, shutdownTimeout);
+                maxBodyBytes, maxBufferedBytes, v, shutdownTimeout);
     }
 
     public ProxyConfig withShutdownTimeout(Duration v) {
         return new ProxyConfig(host, port, upstream, token, maxWait, failoverTimeout, attemptTimeout, idleTimeout,
-                maxBodyBytes, maxInFlightPerKey, v);
+                maxBodyBytes, maxBufferedBytes, maxInFlightPerKey, v);
     }
 
     /** Whether clients must send the local token. */

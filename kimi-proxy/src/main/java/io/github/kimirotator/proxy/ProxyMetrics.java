@@ -31,6 +31,7 @@ final class ProxyMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter failovers;
+    private final Counter reuseRetries;
     private final Timer latency;
     // Looking a meter up in the registry builds its id each time; these maps make a hit one hash lookup.
     private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
@@ -43,6 +44,9 @@ final class ProxyMetrics {
         this.history = history;
         failovers = Counter.builder("kimi.failovers")
                 .description("Requests sent again with another key")
+                .register(registry);
+        reuseRetries = Counter.builder("kimi.upstream.reuse.retries")
+                .description("Requests sent again on a new upstream connection after a reused one was found closed")
                 .register(registry);
         latency = Timer.builder("kimi.upstream.latency")
                 .description("Time until the upstream's response headers, all keys")
@@ -113,6 +117,11 @@ final class ProxyMetrics {
                     .register(registry))
                     .increment(n);
         }
+    }
+
+    /** A request sent again with the same key on a new connection, after a reused one was found closed. */
+    void reuseRetry() {
+        reuseRetries.increment();
     }
 
     /** The proxy answered a client with {@code status}. */

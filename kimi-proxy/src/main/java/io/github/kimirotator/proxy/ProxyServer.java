@@ -13,23 +13,15 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.Objects;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
-import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
-import org.eclipse.jetty.http.HttpCookieStore;
-import org.eclipse.jetty.http2.client.HTTP2Client;
-import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
-import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +47,8 @@ public final class ProxyServer implements AutoCloseable {
     private final QueuedThreadPool serverThreads;
     private final Parking parking;
     private final ProxyMetrics metrics;
-    private final HttpClient client;
+    private final UpstreamClient client;
+    private final Forwarder forwarder;
     private final Server server;
     private final ServerConnector connector;
     private boolean started;
@@ -75,11 +68,14 @@ public final class ProxyServer implements AutoCloseable {
                     + " without auth: other machines could use your keys; drop --no-auth or bind 127.0.0.1");
         }
         this.clock = policy.clock();
-        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor timerPool = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "kimi-proxy-timer");
             t.setDaemon(true);
             return t;
         });
+        // Every request's deadline timer is cancelled when its answer starts; cancelled ones must not linger.
+        timerPool.setRemoveOnCancelPolicy(true);
+        this.timers = timerPool;
         this.serverThreads = new QueuedThreadPool();
         serverThreads.setName("kimi-proxy");
         this.parking = new Parking(clock, serverThreads);
@@ -87,11 +83,11 @@ public final class ProxyServer implements AutoCloseable {
         this.sync = new StateSync(store, pool, parking::wakeAll);
         History history = new History(clock);
         this.metrics = new ProxyMetrics(pool, policy, parking::size, history);
-        this.client = newUpstreamClient(config);
+        this.client = new UpstreamClient(null, null);
         this.server = new Server(serverThreads);
         this.connector = newConnector(server, config);
         server.addConnector(connector);
-        Forwarder forwarder = new Forwarder(config, pool, parking, metrics, client, timers, clock);
+        this.forwarder = new Forwarder(config, pool, parking, metrics, client, timers, clock);
         Dashboard dashboard = new Dashboard(sync, selector.strategyNames(), this::status, history);
         server.setHandler(new GracefulHandler(new RootHandler(config, forwarder, metrics, this::status, dashboard)));
         server.setStopTimeout(config.shutdownTimeout().toMillis());
@@ -112,9 +108,6 @@ public final class ProxyServer implements AutoCloseable {
         timers.scheduleWithFixedDelay(parking::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         try {
             client.start();
-            // The proxy passes bodies through as encoded, and sees every 401 and redirect as it is.
-            client.getContentDecoderFactories().clear();
-            client.getProtocolHandlers().clear();
             server.start();
         } catch (IOException e) {
             close();
@@ -153,6 +146,7 @@ public final class ProxyServer implements AutoCloseable {
             return;
         }
         closed = true;
+        forwarder.stopping();
         parking.drain(Exchange::shutDown);
         try {
             server.stop();
@@ -190,24 +184,6 @@ public final class ProxyServer implements AutoCloseable {
     /** The pool reports events through this, since the sync that writes them is made after the pool. */
     private void stateChanged() {
         sync.changed();
-    }
-
-    private static HttpClient newUpstreamClient(ProxyConfig config) {
-        ClientConnector connector = new ClientConnector();
-        connector.setSslContextFactory(new SslContextFactory.Client());
-        QueuedThreadPool threads = new QueuedThreadPool();
-        threads.setName("kimi-upstream");
-        connector.setExecutor(threads);
-        // HTTP/1.1 first: it is what a clear-text upstream speaks; over TLS, ALPN lets the upstream pick HTTP/2.
-        var http2 = new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector));
-        HttpClient client = new HttpClient(
-                new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11, http2));
-        client.setFollowRedirects(false);
-        client.setHttpCookieStore(new HttpCookieStore.Empty());
-        client.setUserAgentField(null);
-        client.setMaxConnectionsPerDestination(256);
-        client.setIdleTimeout(config.idleTimeout().toMillis());
-        return client;
     }
 
     private static ServerConnector newConnector(Server server, ProxyConfig config) {

@@ -25,6 +25,8 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
     static final String STATUS = "/_kimi/status";
     static final String METRICS = "/_kimi/metrics";
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Bodies held are sent on within moments; a second is long enough for room to free up. */
+    private static final long OVERLOADED_RETRY_AFTER_SECONDS = 1;
 
     private final ProxyConfig config;
     private final LocalAuth auth;
@@ -88,19 +90,24 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
         }
         // Waiting for the upstream leaves the client connection idle; the proxy's own deadlines bound that wait.
         call.request().addIdleTimeoutListener(timeout -> false);
-        BodyReader.read(call.request(), config.maxBodyBytes(), new BodyReader.Outcome() {
+        BodyReader.read(call.request(), config.maxBodyBytes(), forwarder.budget, new BodyReader.Outcome() {
             @Override
             public void body(byte[] body) {
-                Exchange exchange = new Exchange(forwarder, call.request(), call.response(), call.callback(),
-                        target, body, call.arrivalNanos());
-                call.request().addFailureListener(exchange::clientFailed);
-                exchange.next();
+                new Exchange(forwarder, call.request(), call.response(), call.callback(), target, body,
+                        call.arrivalNanos()).start();
             }
 
             @Override
             public void tooLarge() {
                 reject(call, 413, ErrorAnswers.TOO_LARGE, "the request body is larger than " + config.maxBodyBytes()
                         + " bytes (`kimi-rotator serve --max-body-mib`)");
+            }
+
+            @Override
+            public void overBudget() {
+                call.response().getHeaders().put(HttpHeader.RETRY_AFTER, OVERLOADED_RETRY_AFTER_SECONDS);
+                reject(call, 503, ErrorAnswers.OVERLOADED, "the proxy holds " + config.maxBufferedBytes()
+                        + " bytes of request bodies already (`kimi-rotator serve --max-buffered-mib`); retry shortly");
             }
 
             @Override

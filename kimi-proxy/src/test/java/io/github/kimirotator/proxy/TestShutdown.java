@@ -7,7 +7,9 @@ import static io.github.kimirotator.proxy.ProxyHarness.START;
 import static io.github.kimirotator.proxy.ProxyHarness.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -69,6 +71,41 @@ class TestShutdown {
             assertThat(h.stored(KEY_A).healthScore()).isEqualTo(100);
             assertThat(h.stored(KEY_B).totalRequests()).isZero();
         }
+    }
+
+    @Test
+    void aStreamCutByShutdownIsLoggedAsSuchNotAsAClientThatLeft() throws Exception {
+        try (ProxyHarness h = ProxyHarness.start(dir, c -> c.withShutdownTimeout(Duration.ofMillis(300)), KEY_A)) {
+            CountDownLatch sentFirst = new CountDownLatch(1);
+            CountDownLatch gate = new CountDownLatch(1);
+            h.upstream.always(KEY_A, h.upstream.streamHeldAfterFirst(sentFirst, gate));
+            CompletableFuture<HttpResponse<InputStream>> stream = h.http.sendAsync(h.request("/v1/messages")
+                    .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST)).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(sentFirst.await(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            stream.get(BOUND.toSeconds(), TimeUnit.SECONDS);
+
+            String log = stderrDuring(() -> h.proxy().close());
+            gate.countDown();
+
+            assertThat(log).contains("POST /v1/messages 200 cut by shutdown").doesNotContain(" 499");
+            assertThat(h.stored(KEY_A).healthScore()).as("the key served well").isEqualTo(100);
+        }
+    }
+
+    /** What the proxy's log (SLF4J simple, on stderr) says while {@code action} runs. */
+    private static String stderrDuring(Runnable action) {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(original);
+        }
+        String text = captured.toString(StandardCharsets.UTF_8);
+        original.print(text);
+        return text;
     }
 
     @Test

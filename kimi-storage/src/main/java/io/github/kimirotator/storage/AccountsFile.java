@@ -30,7 +30,7 @@ public final class AccountsFile implements AccountsStore {
 
     /** With {@code watcher} told when a command waits for another process's lock, or takes over a stale one. */
     public AccountsFile(Path path, Clock clock, LockWatcher watcher) {
-        this(path, new AccountsLock(path, clock, watcher), new AtomicFileWriter());
+        this(path, new AccountsLock(path, clock, watcher), new AtomicFileWriter(AtomicFileWriter.ATOMIC_MOVE, clock));
     }
 
     AccountsFile(Path path, AccountsLock lock, AtomicFileWriter writer) {

@@ -317,7 +317,7 @@ public final class AccountsJson {
             token.appendReplacement(out, Matcher.quoteReplacement("token '" + shown + "'"));
         }
         token.appendTail(out);
-        return out.toString();
+        return IoErrors.lowerFirst(out.toString());
     }
 
     private static String kind(JsonNode node) {

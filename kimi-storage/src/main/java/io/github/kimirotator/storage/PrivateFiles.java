@@ -5,6 +5,7 @@ import io.github.kimirotator.api.KimiException;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
@@ -66,7 +67,10 @@ public final class PrivateFiles {
         } catch (FileAlreadyExistsException e) {
             return false;
         } catch (IOException e) {
-            throw new KimiException(ErrorCode.IO_ERROR, "cannot write " + target + ": " + IoErrors.describe(e), e);
+            // Java names the temp file it could not make; the user knows the target and its folder.
+            String why = e instanceof NoSuchFileException && !Files.isDirectory(dir) ? "the folder " + dir + " does not exist"
+                    : IoErrors.describe(e);
+            throw new KimiException(ErrorCode.IO_ERROR, "cannot write " + target + ": " + why, e);
         } finally {
             if (temp != null) {
                 try {

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,6 +80,28 @@ class TestAccountsFile {
         assertThat(file.resolveSibling("kimi-accounts.json.bak")).hasBinaryContent(original);
         assertThat(Files.readString(file)).isEqualTo(AccountsJson.format(written));
         assertThat(listing()).containsExactlyInAnyOrder("kimi-accounts.json", "kimi-accounts.json.bak");
+    }
+
+    @Test
+    void aWriteRemovesTempFilesOfOursLeftByAKilledWriterAndNothingElse() throws IOException {
+        Path file = seedFile();
+        Path orphan = dir.resolve(".kimi-accounts.json.8158437621912364081.tmp");
+        Path fresh = dir.resolve(".kimi-accounts.json.2207561243371189310.tmp");
+        Path otherFile = dir.resolve(".other.json.4411.tmp");
+        Path notOurNaming = dir.resolve(".kimi-accounts.json.backup.tmp");
+        for (Path p : List.of(orphan, fresh, otherFile, notOurNaming)) {
+            Files.writeString(p, "{\"accounts\":[{\"key\":\"" + KEY + "\"}]}");
+            Files.setLastModifiedTime(p, FileTime.from(clock.instant().minus(Duration.ofMinutes(2))));
+        }
+        Files.setLastModifiedTime(fresh, FileTime.from(clock.instant().minusSeconds(30)));
+        AccountsFile store = new AccountsFile(file, clock);
+
+        store.update(s -> addKey(s, KEY));
+
+        assertThat(orphan).doesNotExist();
+        assertThat(fresh).as("a writer may be at work on it").exists();
+        assertThat(otherFile).exists();
+        assertThat(notOurNaming).exists();
     }
 
     @Test

@@ -196,7 +196,7 @@ class TestAccountsJson {
         assertThatThrownBy(() -> AccountsJson.parse("  ", "/x/k.json"))
                 .hasMessage("/x/k.json is not valid JSON at line 1, column 1: it holds no JSON value");
         assertThatThrownBy(() -> AccountsJson.parse("[1, 2", "/x/k.json"))
-                .hasMessageStartingWith("/x/k.json is not valid JSON at line 1, column 6: ")
+                .hasMessageStartingWith("/x/k.json is not valid JSON at line 1, column 6: unexpected end-of-input")
                 .message().doesNotContain("Source").doesNotContain("REDACTED");
     }
 

@@ -13,9 +13,8 @@ import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -59,7 +58,6 @@ final class BackgroundProxy {
     private final CliContext context;
     private final ConfigPaths paths;
     private final Path ownDir;
-    private HttpClient http;
 
     BackgroundProxy(CliContext context) {
         this.context = context;
@@ -111,6 +109,13 @@ final class BackgroundProxy {
             throw new KimiException(ErrorCode.IO_ERROR, "cannot start the proxy: " + e.getMessage(), e);
         }
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        // Interrupted (Ctrl-C, SIGTERM) before the proxy answers: it is ended too.
+        Thread abandon = new Thread(() -> {
+            if (process.isAlive()) {
+                kill(process);
+            }
+        }, "kimi-start-abandoned");
+        Runtime.getRuntime().addShutdownHook(abandon);
         try {
             while (System.nanoTime() < deadline) {
                 Optional<ServeFile.Info> info = ServeFile.read(ownDir);
@@ -140,6 +145,12 @@ final class BackgroundProxy {
                 kill(process);
             }
             throw e;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(abandon);
+            } catch (IllegalStateException e) {
+                // Shutting down already: the hook does its work.
+            }
         }
         kill(process);
         throw new KimiException(ErrorCode.IO_ERROR, "the proxy did not answer within " + START_TIMEOUT.toSeconds()
@@ -231,21 +242,23 @@ final class BackgroundProxy {
 
     /** The proxy's {@code /_kimi/status} document, with the local token when there is one. */
     JsonNode status(Running proxy) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(proxy.url().resolve("/_kimi/status"))
-                .timeout(Duration.ofSeconds(10)).GET();
-        LocalToken.load(ownDir).ifPresent(token -> request.header("x-api-key", token));
         try {
-            HttpResponse<byte[]> response = http().send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-            if (response.statusCode() != 200) {
-                throw new KimiException(ErrorCode.UNAUTHORIZED, "the proxy at " + proxy.url() + " answered "
-                        + response.statusCode() + " to /_kimi/status");
+            HttpURLConnection connection = open(proxy.url().resolve("/_kimi/status"), Duration.ofSeconds(10));
+            LocalToken.load(ownDir).ifPresent(token -> connection.setRequestProperty("x-api-key", token));
+            try {
+                int code = connection.getResponseCode();
+                if (code != 200) {
+                    throw new KimiException(ErrorCode.UNAUTHORIZED, "the proxy at " + proxy.url() + " answered " + code
+                            + " to /_kimi/status");
+                }
+                try (InputStream body = connection.getInputStream()) {
+                    return MAPPER.readTree(body);
+                }
+            } finally {
+                connection.disconnect();
             }
-            return MAPPER.readTree(response.body());
         } catch (IOException e) {
             throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "the proxy at " + proxy.url() + " did not answer: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KimiException(ErrorCode.INTERNAL, "interrupted", e);
         }
     }
 
@@ -255,15 +268,24 @@ final class BackgroundProxy {
             return false;
         }
         try {
-            HttpResponse<Void> response = http().send(HttpRequest.newBuilder(info.url().resolve("/_kimi/health"))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding());
-            return response.statusCode() == 200;
+            HttpURLConnection connection = open(info.url().resolve("/_kimi/health"), Duration.ofSeconds(5));
+            try {
+                return connection.getResponseCode() == 200;
+            } finally {
+                connection.disconnect();
+            }
         } catch (IOException | IllegalArgumentException e) {
             return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
+    }
+
+    /** A plain HTTP request: lighter to start than java.net.http's client, which loads TLS whether used or not. */
+    private static HttpURLConnection open(URI url, Duration timeout) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) url.toURL().openConnection(java.net.Proxy.NO_PROXY);
+        connection.setConnectTimeout(2000);
+        connection.setReadTimeout((int) timeout.toMillis());
+        connection.setUseCaches(false);
+        return connection;
     }
 
     /** The command that runs {@code serve} detached: the launcher this process came from, in a new session. */
@@ -395,12 +417,5 @@ final class BackgroundProxy {
             }
         }
         return Optional.empty();
-    }
-
-    private HttpClient http() {
-        if (http == null) {
-            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
-        }
-        return http;
     }
 }

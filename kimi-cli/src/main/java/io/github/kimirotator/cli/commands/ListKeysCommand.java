@@ -63,12 +63,12 @@ public final class ListKeysCommand extends CliCommand {
     private static String status(KeyReport key, Account account, long now, Ansi ansi, String program) {
         switch (key.state()) {
             case "limited":
-                String reason = account.limitReason() != null ? account.limitReason()
+                String reason = account.limitReason() != null ? Names.escape(account.limitReason())
                         : account.billingLimitResetTime() > now ? "billing limit" : "rate limited";
                 return ansi.yellow("⏳ Limited (" + reason + "), resets in "
                         + human(Duration.ofMillis(account.limitedUntil() - now)) + " (" + key.limitedUntil() + ")");
             case "disabled":
-                return ansi.red("✗ Disabled (" + (account.limitReason() == null ? "key rejected" : account.limitReason())
+                return ansi.red("✗ Disabled (" + (account.limitReason() == null ? "key rejected" : Names.escape(account.limitReason()))
                         + "); re-enable with: " + program + " clear-limits " + key.index());
             case "low-health":
                 return ansi.yellow("⚠ Low health (used only when no other key can serve)");

@@ -17,7 +17,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 @Command(name = "run", description = "Run a client (e.g. claude) pointed at the proxy of this accounts file, starting one in the background if none runs.",
         footerHeading = "%nEnvironment:%n",
@@ -65,23 +64,19 @@ public final class RunCommand extends CliCommand {
         builder.environment().putAll(clientEnvironment(proxy, LocalToken.load(proxies.ownDir()).orElse(NO_TOKEN)));
         // Ctrl-C in the terminal reaches the command itself (same process group); this process waits for it
         // and returns its exit code instead of dying first. A handler, not SIG_IGN, which the child would inherit.
-        SignalHandler previous = ignoreInterrupts();
+        // It stays for the rest of this process: the JVM runs signal handlers on a thread of its own, so a handler
+        // put back when the command ends could still receive the Ctrl-C that ended it, and exit with 130.
+        ignoreInterrupts();
         Process child;
         try {
             child = builder.start();
         } catch (IOException e) {
-            restore(previous);
             stopIfOurs(proxies, proxy, started, self);
             throw new KimiException(ErrorCode.IO_ERROR, "cannot run '" + command.get(0) + "': " + reason(e));
         }
         Thread forward = new Thread(() -> endChild(child), "kimi-run-stop-child");
         Runtime.getRuntime().addShutdownHook(forward);
-        int exitCode;
-        try {
-            exitCode = child.waitFor();
-        } finally {
-            restore(previous);
-        }
+        int exitCode = child.waitFor();
         Runtime.getRuntime().removeShutdownHook(forward);
         stopIfOurs(proxies, proxy, started, self);
         return exitCode;
@@ -142,17 +137,11 @@ public final class RunCommand extends CliCommand {
         }
     }
 
-    private static SignalHandler ignoreInterrupts() {
+    private static void ignoreInterrupts() {
         try {
-            return Signal.handle(new Signal("INT"), signal -> { });
+            Signal.handle(new Signal("INT"), signal -> { });
         } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    private static void restore(SignalHandler previous) {
-        if (previous != null) {
-            Signal.handle(new Signal("INT"), previous);
+            // No SIGINT on this system.
         }
     }
 

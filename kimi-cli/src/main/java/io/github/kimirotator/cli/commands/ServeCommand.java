@@ -1,5 +1,6 @@
 package io.github.kimirotator.cli.commands;
 
+import io.github.kimirotator.api.Names;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
@@ -133,7 +134,7 @@ public final class ServeCommand extends CliCommand {
         long usable = state.accounts().stream().filter(a -> policy.status(a) != KeyStatus.DISABLED
                 && policy.status(a) != KeyStatus.LIMITED).count();
         out.println("Listening on " + url + " (upstream " + config.upstream() + ")");
-        out.println("Strategy: " + state.effectiveStrategy() + "; usable keys: " + usable + " of " + state.accounts().size());
+        out.println("Strategy: " + Names.escape(state.effectiveStrategy()) + "; usable keys: " + usable + " of " + state.accounts().size());
         if (state.accounts().isEmpty()) {
             out.println("No keys yet: add one with '" + program + " add-key sk-kimi-... \"My Account\"' (picked up while running).");
         } else if (usable == 0) {

@@ -39,6 +39,9 @@ public final class ServeOptions {
     @Option(names = "--max-body-mib", paramLabel = "N", description = "Largest request body in MiB (default: 32).")
     String maxBodyMib = "32";
 
+    @Option(names = "--max-buffered-mib", paramLabel = "N", description = "Memory all request bodies held at once may take, in MiB; beyond it 503 overloaded_error (default: 256).")
+    String maxBufferedMib = "256";
+
     @Option(names = "--max-in-flight-per-key", paramLabel = "N", description = "Most concurrent requests per key (default: 0, no cap).")
     String maxInFlightPerKey = "0";
 
@@ -59,6 +62,8 @@ public final class ServeOptions {
                 .withAttemptTimeout(Duration.ofSeconds(Arguments.integer("attempt timeout", attemptTimeout, 0, 86_400)))
                 .withIdleTimeout(Duration.ofSeconds(Arguments.integer("idle timeout", idleTimeout, 1, 86_400)))
                 .withMaxBodyBytes(Arguments.integer("max body size in MiB", maxBodyMib, 1, 2047) * 1024L * 1024L)
+                .withMaxBufferedBytes(Arguments.integer("memory for request bodies in MiB", maxBufferedMib, 1, 1_048_576)
+                        * 1024L * 1024L)
                 .withMaxInFlightPerKey(Arguments.integer("max in-flight per key", maxInFlightPerKey, 0, 1_000_000));
     }
 
@@ -72,8 +77,8 @@ public final class ServeOptions {
             args.add("--no-auth");
         }
         args.addAll(List.of("--max-wait", maxWait, "--failover-timeout", failoverTimeout, "--attempt-timeout",
-                attemptTimeout, "--idle-timeout", idleTimeout, "--max-body-mib", maxBodyMib, "--max-in-flight-per-key",
-                maxInFlightPerKey));
+                attemptTimeout, "--idle-timeout", idleTimeout, "--max-body-mib", maxBodyMib, "--max-buffered-mib",
+                maxBufferedMib, "--max-in-flight-per-key", maxInFlightPerKey));
         return args;
     }
 
