@@ -1,29 +1,104 @@
 #!/usr/bin/env bash
-# Measures `kimi-rotator list-keys` wall time on the built distribution, with and without the
-# class-data-sharing archive, against a file of 10 keys. Needs hyperfine (Debian package) and a built dist
-# (./mvnw -B -q package -DskipTests). Not a test: prints a table for the README.
+# Start-up of the CLI against the seed's reference, `node -e 0`: both through their normal entry points (our
+# launcher on the built distribution, its start-up archive already made), interleaved round by round, over an
+# accounts file of 10 keys. Prints median and minimum wall time per command and the ratio of medians to
+# node's. Not a test: its table goes into the README.
+#
+#   bench/startup.sh [ROUNDS]                 (default 25 rounds, after 3 warm-up rounds)
+#   BENCH_JAVAS="/usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/temurin-25-jdk-amd64" bench/startup.sh
+#
+# Needs a built distribution (./mvnw -B -q package -DskipTests), bash 5 (for EPOCHREALTIME) and Node.js (else
+# the ratio column is left out).
 set -euo pipefail
+rounds=${1:-25}
 root=$(cd "$(dirname "$0")/.." && pwd)
 dist=$(ls -d "$root"/kimi-dist/target/kimi-rotator-*/kimi-rotator-*/ | head -n 1)
-launcher=$dist/bin/kimi-rotator
+launcher=${dist%/}/bin/kimi-rotator
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export HOME=$work
 # Java takes user.home from the password database, not from HOME.
 export KIMI_ROTATOR_OPTS="-Duser.home=$work"
-for i in $(seq 0 9); do
-  "$launcher" add-key "$(printf 'sk-kimi-bench%020d' "$i")" "Bench $i" >/dev/null
+unset KIMI_ROTATOR_NO_CDS KIMI_ROTATOR_CONFIG JAVA_OPTS
+have_node=
+if command -v node >/dev/null; then have_node=1; fi
+
+# Wall time of one run, in microseconds, output discarded; a failing run aborts the benchmark.
+time_us() {
+  local start end
+  start=$EPOCHREALTIME
+  "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+  end=$EPOCHREALTIME
+  echo $(( (${end/./} - ${start/./}) ))
+}
+
+# median and minimum of the numbers in file $1, in ms
+stats() {
+  sort -n "$1" | awk '{ v[NR] = $1 } END {
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf "%.1f %.1f\n", m / 1000, v[1] / 1000 }'
+}
+
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(uname -sr)"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -n "$have_node" ] && echo "node: $(node --version)"
+
+for java_home in ${BENCH_JAVAS:-${JAVA_HOME:-default}}; do
+  if [ "$java_home" = default ]; then
+    unset JAVA_HOME
+    java_name="java on the PATH: $(java -version 2>&1 | head -n 1)"
+  else
+    export JAVA_HOME=$java_home
+    java_name="$java_home: $("$java_home/bin/java" -version 2>&1 | head -n 1)"
+  fi
+  rm -rf "$work/.config" "$work"/*.times
+  for i in $(seq 0 9); do
+    "$launcher" add-key "$(printf 'sk-kimi-bench%020d' "$i")" "Bench $i" >/dev/null
+  done
+  # The archive as install.sh makes it (the CLI would make it in the background on its first run).
+  KIMI_ROTATOR_CDS_WAIT=1 "$launcher" --version >/dev/null
+  ls "$work"/.config/opencode/kimi-rotator/cache/cli-* >/dev/null
+
+  cases=(list-keys stats use-key add-key)
+  [ -n "$have_node" ] && cases=(node "${cases[@]}")
+  run_case() {
+    case $1 in
+      node) time_us node -e 0 ;;
+      list-keys) time_us "$launcher" list-keys ;;
+      stats) time_us "$launcher" stats ;;
+      use-key) time_us "$launcher" use-key $(( $2 % 10 )) ;;
+      add-key)
+        time_us "$launcher" add-key "$(printf 'sk-kimi-added%020d' "$2")" "Added $2"
+        "$launcher" remove-key 10 >/dev/null ;;
+    esac
+  }
+  for round in 1 2 3; do
+    for c in "${cases[@]}"; do run_case "$c" "$round" >/dev/null; done
+  done
+  for round in $(seq 1 "$rounds"); do
+    for c in "${cases[@]}"; do run_case "$c" "$round" >> "$work/$c.times"; done
+  done
+
+  echo
+  echo "$java_name; $rounds interleaved rounds; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  if [ -n "$have_node" ]; then
+    read -r node_median _ < <(stats "$work/node.times")
+    echo "| command | median | min | median / node's |"
+    echo "|---|---:|---:|---:|"
+  else
+    echo "| command | median | min |"
+    echo "|---|---:|---:|"
+  fi
+  for c in "${cases[@]}"; do
+    read -r median min < <(stats "$work/$c.times")
+    label=$c
+    [ "$c" = node ] && label='node -e 0' || label="kimi-rotator $c"
+    if [ -n "$have_node" ]; then
+      printf '| `%s` | %s ms | %s ms | %s |\n' "$label" "$median" "$min" \
+        "$(awk -v a="$median" -v b="$node_median" 'BEGIN { printf "%.2fx", a / b }')"
+    else
+      printf '| `%s` | %s ms | %s ms |\n' "$label" "$median" "$min"
+    fi
+  done
 done
-command -v hyperfine >/dev/null || { echo "install hyperfine (apt-get install hyperfine)" >&2; exit 1; }
-KIMI_ROTATOR_NO_CDS=1 "$launcher" list-keys >/dev/null
-"$launcher" list-keys >/dev/null   # first run writes the archive
-ls "$HOME"/.config/opencode/kimi-rotator/cache/*.jsa >/dev/null
-hyperfine --warmup 3 --runs "${RUNS:-20}" --export-markdown "$work/result.md" \
-  -n 'list-keys, no CDS archive' "KIMI_ROTATOR_NO_CDS=1 $launcher list-keys" \
-  -n 'list-keys, CDS archive' "$launcher list-keys" \
-  -n 'java -Xshare:auto -version (JVM floor)' "java -Xshare:auto -version" >&2
-cat "$work/result.md"
-echo
-echo "Guice injector creation inside list-keys (mean of 10 runs, with the archive):"
-for _ in $(seq 1 10); do "$launcher" list-keys --verbose 2>&1 >/dev/null | sed -n 's/^debug: Guice injector created in \([0-9.]*\) ms$/\1/p'; done \
-  | awk '{ s += $1; n++ } END { if (n) printf "  %.1f ms\n", s / n }'

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Links the launchers into ~/.local/bin (or $1) and prepares the start-up cache with one run.
+# Links the launchers into ~/.local/bin (or $1) and makes the start-up archive (the CLI would otherwise make it
+# in the background on its first run).
 set -e
 prg=$0
 while [ -h "$prg" ]; do
@@ -14,7 +15,7 @@ target=${1:-$HOME/.local/bin}
 mkdir -p "$target"
 ln -sf "$home/bin/kimi-rotator" "$target/kimi-rotator"
 ln -sf "$home/bin/opencode-kimi" "$target/opencode-kimi"
-"$target/kimi-rotator" list-keys --json >/dev/null
+KIMI_ROTATOR_CDS_WAIT=1 "$target/kimi-rotator" --version >/dev/null
 echo "Linked kimi-rotator and opencode-kimi into $target"
 case ":$PATH:" in
   *":$target:"*) ;;

@@ -5,15 +5,24 @@ import com.google.inject.Injector;
 import com.google.inject.Module;
 import com.google.inject.Stage;
 import io.github.kimirotator.cli.wiring.CliModule;
-import io.github.kimirotator.cli.wiring.StorageModule;
 import io.github.kimirotator.cli.wiring.StrategiesModule;
+import io.github.kimirotator.storage.AccountsFile;
+import io.github.kimirotator.storage.AccountsStore;
+import io.github.kimirotator.storage.ConfigPaths;
+import io.github.kimirotator.strategies.health.HealthPolicy;
 import java.io.PrintStream;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What a running command may ask for. The Guice injector is made on first use, and its singletons are
- * created only when asked for (Stage.DEVELOPMENT), so {@code list-keys} never loads the proxy, the plugin
- * scanner or the crypto classes. Every binding is explicit and lives in one module per Maven module.
+ * What a running command may ask for. Reading and changing keys needs only the accounts file, the clock and
+ * the health rules: those are made here directly, on first use. The Guice injector, with its singletons made
+ * only when asked for (Stage.DEVELOPMENT), is built only when a command asks for something else: the
+ * strategies and the key selector (rotate, set-strategy, strategies, import-keys) or the proxy (serve). So
+ * {@code list-keys}, {@code stats}, {@code add-key} and {@code use-key} load no Guice class at all (start-up
+ * time is a product goal; a black-box test checks the class-load log). The injector hands out the same
+ * objects as {@link #get} for the types made here (see {@link CliModule}).
  */
 public final class CliContext {
     /** Set by the {@code opencode-kimi} launcher to its own name. */
@@ -22,7 +31,11 @@ public final class CliContext {
     private final Environment environment;
     private final GlobalOptions options;
     private final List<Module> extraModules;
+    private ConfigPaths paths;
+    private AccountsStore accounts;
+    private HealthPolicy healthPolicy;
     private Injector injector;
+    private String programName;
 
     public CliContext(Environment environment, GlobalOptions options, List<Module> extraModules) {
         this.environment = environment;
@@ -30,8 +43,42 @@ public final class CliContext {
         this.extraModules = List.copyOf(extraModules);
     }
 
+    /** An object of {@code type}: made here for the types every command uses, else by the injector. */
     public <T> T get(Class<T> type) {
-        return injector().getInstance(type);
+        Object made = type == AccountsStore.class ? accounts()
+                : type == HealthPolicy.class ? healthPolicy()
+                : type == Clock.class ? clock()
+                : type == ConfigPaths.class ? paths()
+                : null;
+        return made != null ? type.cast(made) : injector().getInstance(type);
+    }
+
+    /** Where the files are: {@code --config}, else {@code $KIMI_ROTATOR_CONFIG}, else the seed's file. */
+    public ConfigPaths paths() {
+        if (paths == null) {
+            paths = new ConfigPaths(options.config() == null ? null : options.config().toString(),
+                    environment.variables(), environment.home());
+        }
+        return paths;
+    }
+
+    public Clock clock() {
+        return environment.clock();
+    }
+
+    /** The accounts file. */
+    public AccountsStore accounts() {
+        if (accounts == null) {
+            accounts = new AccountsFile(paths().accountsFile(), clock(), new TerminalLockWatcher(environment.err()));
+        }
+        return accounts;
+    }
+
+    public HealthPolicy healthPolicy() {
+        if (healthPolicy == null) {
+            healthPolicy = new HealthPolicy(clock());
+        }
+        return healthPolicy;
     }
 
     private Injector injector() {
@@ -40,8 +87,7 @@ public final class CliContext {
                 binder.requireExplicitBindings();
                 binder.disableCircularProxies();
             };
-            List<Module> modules = new java.util.ArrayList<>(List.of(explicit, new CliModule(environment, options),
-                    new StorageModule(), new StrategiesModule()));
+            List<Module> modules = new ArrayList<>(List.of(explicit, new CliModule(this), new StrategiesModule()));
             modules.addAll(extraModules);
             long start = System.nanoTime();
             injector = Guice.createInjector(Stage.DEVELOPMENT, modules);
@@ -58,7 +104,27 @@ public final class CliContext {
      * {@value #PROGRAM_NAME_VARIABLE}, so usage and hints name the command the user typed.
      */
     public String programName() {
-        return environment.variable(PROGRAM_NAME_VARIABLE).filter(n -> n.matches("[A-Za-z0-9._-]{1,64}")).orElse("kimi-rotator");
+        if (programName == null) {
+            String given = environment.variables().get(PROGRAM_NAME_VARIABLE);
+            programName = given != null && isProgramName(given) ? given : "kimi-rotator";
+        }
+        return programName;
+    }
+
+    /** 1 to 64 of {@code A-Z a-z 0-9 . _ -} (checked by hand: a regular expression costs start-up time). */
+    private static boolean isProgramName(String name) {
+        if (name.isEmpty() || name.length() > 64) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean allowed = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+                    || c == '.' || c == '_' || c == '-';
+            if (!allowed) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public Environment environment() {

@@ -48,7 +48,7 @@ public record Environment(
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         return new Environment(System.getenv(), Path.of(System.getProperty("user.home")), System.in, out,
-                err, Clock.systemDefaultZone(), System.console() != null,
+                err, new SystemClock(), System.console() != null,
                 dist == null || dist.isBlank() ? Optional.empty() : Optional.of(Path.of(dist)),
                 System.console() == null ? Optional.empty()
                         : Optional.of(prompt -> System.console().readPassword("%s", prompt)));

@@ -27,7 +27,10 @@ import io.github.kimirotator.cli.commands.StrategiesCommand;
 import io.github.kimirotator.cli.commands.UseKeyCommand;
 import io.github.kimirotator.cli.commands.WatchCommand;
 import java.io.PrintWriter;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -58,31 +61,34 @@ import picocli.CommandLine.Spec;
             "",
             "Run '${ROOT-COMMAND-NAME} COMMAND --help' for the parameters of a command."})
 public final class KimiRotatorCli implements Callable<Integer> {
-    /** Every command, in the order --help lists them. */
-    static final List<Class<?>> COMMANDS = List.of(
-            AddKeyCommand.class,
-            ListKeysCommand.class,
-            RemoveKeyCommand.class,
-            UseKeyCommand.class,
-            RotateCommand.class,
-            SetStrategyCommand.class,
-            StrategiesCommand.class,
-            StatsCommand.class,
-            RefreshHealthCommand.class,
-            SetAutoRefreshCommand.class,
-            SetCooldownCommand.class,
-            ClearLimitsCommand.class,
-            ExportKeysCommand.class,
-            ImportKeysCommand.class,
-            ServeCommand.class,
-            RunCommand.class,
-            StartCommand.class,
-            StopCommand.class,
-            StatusCommand.class,
-            ServiceCommand.class,
-            WatchCommand.class,
-            ConfigCommand.class,
-            CommandLine.HelpCommand.class);
+    /**
+     * Every command by name, in the order --help lists them. Looked up by name so that a run loads and
+     * inspects only the command it runs (reading a command's annotations costs start-up time).
+     */
+    static final Map<String, Class<?>> COMMANDS = commands(
+            "add-key", AddKeyCommand.class,
+            "list-keys", ListKeysCommand.class,
+            "remove-key", RemoveKeyCommand.class,
+            "use-key", UseKeyCommand.class,
+            "rotate", RotateCommand.class,
+            "set-strategy", SetStrategyCommand.class,
+            "strategies", StrategiesCommand.class,
+            "stats", StatsCommand.class,
+            "refresh-health", RefreshHealthCommand.class,
+            "set-auto-refresh", SetAutoRefreshCommand.class,
+            "set-cooldown", SetCooldownCommand.class,
+            "clear-limits", ClearLimitsCommand.class,
+            "export-keys", ExportKeysCommand.class,
+            "import-keys", ImportKeysCommand.class,
+            "serve", ServeCommand.class,
+            "run", RunCommand.class,
+            "start", StartCommand.class,
+            "stop", StopCommand.class,
+            "status", StatusCommand.class,
+            "service", ServiceCommand.class,
+            "watch", WatchCommand.class,
+            "config", ConfigCommand.class,
+            "help", CommandLine.HelpCommand.class);
 
     /** Global options that take a value, skipped when looking for the command name. */
     private static final Set<String> OPTIONS_WITH_VALUE = Set.of("--config", "--state");
@@ -107,12 +113,17 @@ public final class KimiRotatorCli implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        configureJvm(args);
+        System.exit(run(args, Environment.system()));
+    }
+
+    /** Process-wide settings, before anything else runs (also for {@link ArchiveTraining}). */
+    static void configureJvm(String[] args) {
         // Guice's defaults record a stack trace per binding and may generate bytecode: both cost start-up
         // time and buy nothing here (no AOP, explicit bindings).
         System.setProperty("guice_include_stack_traces", System.getProperty("guice_include_stack_traces", "OFF"));
         System.setProperty("guice_bytecode_gen_option", System.getProperty("guice_bytecode_gen_option", "DISABLED"));
         LoggingSetup.configure(System.getProperty("kimi.home"), java.util.Arrays.asList(args).contains("--verbose"));
-        System.exit(run(args, Environment.system()));
     }
 
     /** Runs one command line in {@code environment}; returns the exit code. */
@@ -123,11 +134,11 @@ public final class KimiRotatorCli implements Callable<Integer> {
         CommandLine commandLine = new CommandLine(root, factory);
         commandLine.setCommandName(context.programName());
         // picocli inspects every registered command up front; a known command alone is all a run needs.
-        for (Class<?> command : commandsFor(args)) {
-            CommandLine sub = new CommandLine(command, factory);
+        for (Map.Entry<String, Class<?>> command : commandsFor(args).entrySet()) {
+            CommandLine sub = new CommandLine(command.getValue(), factory);
             // run's COMMAND takes every argument after it as its own (run claude -p hi).
-            sub.setStopAtPositional(command == RunCommand.class);
-            commandLine.addSubcommand(command.getAnnotation(Command.class).name(), sub);
+            sub.setStopAtPositional(command.getValue() == RunCommand.class);
+            commandLine.addSubcommand(command.getKey(), sub);
         }
         commandLine.setOut(new PrintWriter(environment.out(), true));
         commandLine.setErr(new PrintWriter(environment.err(), true));
@@ -160,22 +171,25 @@ public final class KimiRotatorCli implements Callable<Integer> {
     }
 
     /** The one command named on the command line, or all of them (for help, errors and no command). */
-    static List<Class<?>> commandsFor(String[] args) {
+    static Map<String, Class<?>> commandsFor(String[] args) {
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (OPTIONS_WITH_VALUE.contains(arg)) {
                 i++;
             } else if (!arg.startsWith("-")) {
-                for (Class<?> command : COMMANDS) {
-                    String name = command.getAnnotation(Command.class).name();
-                    if (name.equals(arg) && !"help".equals(name)) {
-                        return List.of(command);
-                    }
-                }
-                return COMMANDS;
+                Class<?> command = "help".equals(arg) ? null : COMMANDS.get(arg);
+                return command == null ? COMMANDS : Map.of(arg, command);
             }
         }
         return COMMANDS;
+    }
+
+    private static Map<String, Class<?>> commands(Object... nameThenClass) {
+        Map<String, Class<?>> commands = new LinkedHashMap<>();
+        for (int i = 0; i < nameThenClass.length; i += 2) {
+            commands.put((String) nameThenClass[i], (Class<?>) nameThenClass[i + 1]);
+        }
+        return Collections.unmodifiableMap(commands);
     }
 
     /** The picocli parse error in our words: what is missing or unknown, never picocli's capitalised text. */

@@ -27,9 +27,11 @@ final class LoggingSetup {
                 } catch (IOException e) {
                     System.err.println("warning: cannot read " + file + ": " + e.getMessage());
                 }
-                properties.stringPropertyNames().stream()
-                        .filter(name -> name.startsWith(PREFIX) && System.getProperty(name) == null)
-                        .forEach(name -> System.setProperty(name, properties.getProperty(name)));
+                for (String name : properties.stringPropertyNames()) {
+                    if (name.startsWith(PREFIX) && System.getProperty(name) == null) {
+                        System.setProperty(name, properties.getProperty(name));
+                    }
+                }
             }
         }
         System.setProperty(PREFIX + "logFile", System.getProperty(PREFIX + "logFile", "System.err"));

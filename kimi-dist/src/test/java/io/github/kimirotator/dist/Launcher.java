@@ -26,6 +26,9 @@ final class Launcher {
         env.put("JAVA_HOME", System.getProperty("java.home"));
         // Java takes user.home from the password database, not from HOME: point it at the temp home too.
         env.put("KIMI_ROTATOR_OPTS", "-Duser.home=" + home);
+        // The start-up archive is made by a background process; tests of behaviour do without it (StartupIT
+        // turns it on), so no process outlives its test or writes into a temporary folder being removed.
+        env.put("KIMI_ROTATOR_NO_CDS", "1");
     }
 
     static Path bin(String name) {

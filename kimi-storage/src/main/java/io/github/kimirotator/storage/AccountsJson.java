@@ -1,12 +1,13 @@
 package io.github.kimirotator.storage;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,6 +17,7 @@ import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.api.TokenUsage;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -30,7 +32,7 @@ import java.util.regex.Pattern;
 
 /**
  * The seed's accounts-file JSON to and from {@link AccountsState}, mapped by hand over Jackson's tree model
- * so that kimi-api needs no Jackson.
+ * so that kimi-api needs no Jackson; the tree is read with the streaming parser (see {@link #FACTORY}).
  *
  * <p>Reading is lenient wherever the seed could have written something odd: numbers with a fraction are
  * rounded, missing or {@code null} fields take their defaults. Writing emits every seed field in the seed's
@@ -38,10 +40,13 @@ import java.util.regex.Pattern;
  * {@code JSON.stringify(state, null, 2)}.
  */
 public final class AccountsJson {
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    /**
+     * The file is read with jackson-core's streaming parser into a tree of Jackson's nodes, without an
+     * ObjectMapper: setting one up loads some 300 classes, a good part of every command's start-up.
+     */
+    private static final JsonFactory FACTORY = JsonFactory.builder()
             // the source would be the file's text, which holds the keys
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -74,16 +79,78 @@ public final class AccountsJson {
         String json = text.startsWith("\uFEFF") ? text.substring(1) : text;
         JsonNode root;
         try {
-            root = MAPPER.readTree(json);
+            root = readTree(json);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             throw corrupt(source + " is not valid JSON at line " + at.getLineNr() + ", column " + at.getColumnNr()
                     + ": " + shortReason(e.getOriginalMessage()));
         }
-        if (root == null || root.isMissingNode()) {
+        if (root == null) {
             throw corrupt(source + " is not valid JSON at line 1, column 1: it holds no JSON value");
         }
         return fromTree(root, source);
+    }
+
+    /** The one JSON value of {@code json} as a tree, {@code null} when there is none; trailing tokens are errors. */
+    private static JsonNode readTree(String json) throws JsonProcessingException {
+        try (JsonParser parser = FACTORY.createParser(json)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                return null;
+            }
+            JsonNode root = readValue(parser, first);
+            JsonToken trailing = parser.nextToken();
+            if (trailing != null) {
+                throw new JsonParseException(parser, "Trailing token (of type " + trailing + ") found after the value");
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            // reading a String fails only on malformed content, which the parser reports as above
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The value that starts with {@code token}, as databind's {@code readTree} would make it. */
+    private static JsonNode readValue(JsonParser parser, JsonToken token) throws IOException {
+        switch (token) {
+            case START_OBJECT: {
+                ObjectNode object = NODES.objectNode();
+                for (String name = parser.nextFieldName(); name != null; name = parser.nextFieldName()) {
+                    object.set(name, readValue(parser, parser.nextToken()));
+                }
+                return object;
+            }
+            case START_ARRAY: {
+                ArrayNode array = NODES.arrayNode();
+                for (JsonToken item = parser.nextToken(); item != JsonToken.END_ARRAY; item = parser.nextToken()) {
+                    array.add(readValue(parser, item));
+                }
+                return array;
+            }
+            case VALUE_STRING:
+                return NODES.textNode(parser.getText());
+            case VALUE_NUMBER_INT:
+                switch (parser.getNumberType()) {
+                    case INT:
+                        return NODES.numberNode(parser.getIntValue());
+                    case LONG:
+                        return NODES.numberNode(parser.getLongValue());
+                    default:
+                        return NODES.numberNode(parser.getBigIntegerValue());
+                }
+            case VALUE_NUMBER_FLOAT:
+                return NODES.numberNode(parser.getDoubleValue());
+            case VALUE_TRUE:
+                return NODES.booleanNode(true);
+            case VALUE_FALSE:
+                return NODES.booleanNode(false);
+            case VALUE_NULL:
+                return NODES.nullNode();
+            default:
+                throw new JsonParseException(parser, "Unexpected token " + token);
+        }
     }
 
     /** The file's text for {@code state}, as the seed formats it (2-space indent, no trailing newline). */

@@ -41,13 +41,7 @@ public final class AccountsLock {
     public static final Duration NOTICE_AFTER = Duration.ofSeconds(1);
     private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    private static final Logger LOG = LoggerFactory.getLogger(AccountsLock.class);
     private static final ConcurrentMap<Path, FileState> FILES = new ConcurrentHashMap<>();
-    private static final ScheduledExecutorService REFRESHER = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread thread = new Thread(task, "kimi-accounts-lock-refresh");
-        thread.setDaemon(true);
-        return thread;
-    });
 
     private final Path accountsFile;
     private final Clock clock;
@@ -253,6 +247,23 @@ public final class AccountsLock {
         }
     }
 
+    /**
+     * The logger, made on the first warning: a command that only reads the file never sets up logging (the
+     * SLF4J provider lookup costs start-up time).
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(AccountsLock.class);
+    }
+
+    /** The thread that refreshes held locks, started when a first lock is taken (reads take none). */
+    private static final class Refresher {
+        static final ScheduledExecutorService EXECUTOR = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "kimi-accounts-lock-refresh");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
     /** Both locks held by the current thread; {@link #close()} releases them. */
     public static final class Hold implements AutoCloseable {
         private final FileState state;
@@ -324,7 +335,7 @@ public final class AccountsLock {
                 throw e;
             }
             long period = every.toNanos();
-            refresh = REFRESHER.scheduleAtFixedRate(() -> refresh(clock), period, period, TimeUnit.NANOSECONDS);
+            refresh = Refresher.EXECUTOR.scheduleAtFixedRate(() -> refresh(clock), period, period, TimeUnit.NANOSECONDS);
         }
 
         private synchronized void refresh(Clock clock) {
@@ -333,7 +344,7 @@ public final class AccountsLock {
             }
             if (!stillOurs()) {
                 lost = true;
-                LOG.warn("lost the lock {} to another process", lockDir);
+                Log.LOG.warn("lost the lock {} to another process", lockDir);
                 return;
             }
             try {
@@ -341,7 +352,7 @@ public final class AccountsLock {
             } catch (KimiException e) {
                 // Unrefreshed, the lock will look stale to others: stop trusting it rather than write unprotected.
                 lost = true;
-                LOG.warn("could not refresh the lock {}", lockDir, e);
+                Log.LOG.warn("could not refresh the lock {}", lockDir, e);
             }
         }
 
@@ -376,7 +387,7 @@ public final class AccountsLock {
             try {
                 Files.delete(lockDir);
             } catch (IOException e) {
-                LOG.warn("could not remove the lock {}; it will be taken over once stale", lockDir, e);
+                Log.LOG.warn("could not remove the lock {}; it will be taken over once stale", lockDir, e);
             }
         }
     }

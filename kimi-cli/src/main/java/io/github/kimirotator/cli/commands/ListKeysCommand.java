@@ -23,12 +23,12 @@ public final class ListKeysCommand extends CliCommand {
     protected int run() {
         HealthPolicy policy = context().get(HealthPolicy.class);
         AccountsState state = policy.autoRecover(context().get(AccountsStore.class).read());
-        StatusReport report = StatusReport.of(state, policy, id -> 0);
         PrintStream out = context().out();
         if (context().options().json()) {
-            out.println(Json.write(report));
+            out.println(Json.write(StatusReport.of(state, policy, id -> 0)));
             return 0;
         }
+        StatusReport report = StatusReport.withoutIds(state, policy);
         if (state.accounts().isEmpty()) {
             out.println("No keys yet. Add one with: " + context().programName() + " add-key sk-kimi-... \"My Account\"");
             return 0;

@@ -10,18 +10,11 @@ import io.github.kimirotator.strategies.KeySelector;
 import io.github.kimirotator.strategies.StrategyRegistry;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Bindings of kimi-strategies: the health policy, the strategy registry and the key selector. */
+/** Bindings of kimi-strategies: the strategy registry and the key selector (the health policy is in {@link CliModule}). */
 public final class StrategiesModule extends AbstractModule {
-
-    @Provides
-    @Singleton
-    HealthPolicy healthPolicy(Clock clock) {
-        return new HealthPolicy(clock);
-    }
 
     @Provides
     @Singleton
