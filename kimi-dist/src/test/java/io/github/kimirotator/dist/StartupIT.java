@@ -35,6 +35,8 @@ class StartupIT {
      * changes, not for a library's worth of classes (Guice and Guava alone are ~550, databind ~300).
      */
     static final int LIST_KEYS_CLASS_BUDGET = 1_500;
+    /** The same on Java 25, whose own start-up loads about 270 more JDK classes: 1,643 measured. */
+    static final int LIST_KEYS_CLASS_BUDGET_JAVA_25 = 1_800;
     static final long MAKER_TIMEOUT_SECONDS = 180;
 
     @TempDir
@@ -66,7 +68,7 @@ class StartupIT {
         String maker = runs.stream().filter(r -> r.contains(TRAINING)).findFirst().orElseThrow();
         assertThat(maker).contains("-XX:ArchiveClassesAtExit=" + archive + ".");
 
-        assertCliComesFromTheArchive(cli, "shared objects file (top)");
+        assertCliComesFromTheArchive(cli, "shared objects file (top)", LIST_KEYS_CLASS_BUDGET);
         assertNothingOnStderr(cli);
     }
 
@@ -82,7 +84,7 @@ class StartupIT {
         assertThat(first.err()).isEmpty();
         assertThat(awaitArchive(defaultCache(), ".jsa").getFileName().toString()).startsWith("cli-0").contains("-java25");
 
-        assertCliComesFromTheArchive(cli, "shared objects file (top)");
+        assertCliComesFromTheArchive(cli, "shared objects file (top)", LIST_KEYS_CLASS_BUDGET_JAVA_25);
         assertNothingOnStderr(cli);
     }
 
@@ -103,7 +105,7 @@ class StartupIT {
         Path archive = awaitArchive(defaultCache(), ".jsa");
         assertThat(invocations(recorder).stream().filter(r -> r.contains(TRAINING))).as("one maker").hasSize(1);
         assertThat(list(defaultCache())).containsExactly(archive);
-        assertCliComesFromTheArchive(cli, "shared objects file (top)");
+        assertCliComesFromTheArchive(cli, "shared objects file (top)", LIST_KEYS_CLASS_BUDGET);
     }
 
     @Test
@@ -213,7 +215,7 @@ class StartupIT {
     }
 
     /** `list-keys` loads the CLI's classes from the archive, no Guice or Jetty class, and stays in budget. */
-    private void assertCliComesFromTheArchive(Launcher cli, String source) throws Exception {
+    private void assertCliComesFromTheArchive(Launcher cli, String source, int budget) throws Exception {
         Path log = home.resolve("classes.log");
         Files.deleteIfExists(log);
         Launcher.Result text = cli.env("JAVA_OPTS", "-Xlog:class+load=info:file=" + log).run("list-keys");
@@ -227,7 +229,7 @@ class StartupIT {
             assertThat(lines).as(cls).anyMatch(l -> l.contains(" " + cls + " source: " + source));
         }
         assertThat(lines).noneMatch(l -> l.contains("com.google.inject.") || l.contains("org.eclipse.jetty."));
-        assertThat(lines.stream().filter(l -> l.contains("[class,load]"))).hasSizeLessThanOrEqualTo(LIST_KEYS_CLASS_BUDGET);
+        assertThat(lines.stream().filter(l -> l.contains("[class,load]"))).hasSizeLessThanOrEqualTo(budget);
     }
 
     /** Every everyday command, with the archive in use: exit 0 and not a byte on stderr. */
