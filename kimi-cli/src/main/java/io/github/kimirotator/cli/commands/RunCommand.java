@@ -53,8 +53,8 @@ public final class RunCommand extends CliCommand {
         BackgroundProxy.Running proxy = existing.orElseGet(() -> proxies.start(options.toArgs()));
         boolean started = existing.isEmpty();
         if (started) {
-            err.println("kimi-rotator: started a proxy at " + proxy.url() + " (pid " + proxy.pid() + ")"
-                    + (stopAfter ? "" : "; it keeps running, 'kimi-rotator stop' ends it"));
+            err.println(context().programName() + ": started a proxy at " + proxy.url() + " (pid " + proxy.pid() + ")"
+                    + (stopAfter ? "" : "; it keeps running, '" + context().programName() + " stop' ends it"));
         }
         long self = ProcessHandle.current().pid();
         proxies.addClient(proxy, self);
@@ -114,12 +114,12 @@ public final class RunCommand extends CliCommand {
             return;
         }
         if (!started) {
-            context().err().println("kimi-rotator: left the proxy at " + proxy.url() + " running: this run did not start it");
+            context().err().println(context().programName() + ": left the proxy at " + proxy.url() + " running: this run did not start it");
             return;
         }
         List<Long> others = proxies.otherClients(proxy, self);
         if (!others.isEmpty()) {
-            context().err().println("kimi-rotator: left the proxy at " + proxy.url() + " running: another client used it"
+            context().err().println(context().programName() + ": left the proxy at " + proxy.url() + " running: another client used it"
                     + (others.get(0) > 0 ? " (kimi-rotator run, pid " + others.get(0) + ")" : ""));
             return;
         }

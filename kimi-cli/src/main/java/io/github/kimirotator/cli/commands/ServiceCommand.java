@@ -71,13 +71,15 @@ public final class ServiceCommand extends CliCommand {
                 for (List<String> command : platform.enable()) {
                     context().out().println("  " + String.join(" ", command));
                 }
-                context().out().println("or run 'kimi-rotator service install --enable'. A proxy started with 'kimi-rotator start' must be stopped first.");
+                String program = context().programName();
+                context().out().println("or run '" + program + " service install --enable'. A proxy started with '"
+                        + program + " start' must be stopped first.");
                 return 0;
             }
             for (List<String> command : platform.enable()) {
                 execute(context(), command);
             }
-            context().out().println("Enabled and started; 'kimi-rotator status' shows it.");
+            context().out().println("Enabled and started; '" + context().programName() + " status' shows it.");
             return 0;
         }
     }

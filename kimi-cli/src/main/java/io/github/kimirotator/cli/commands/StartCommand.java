@@ -25,7 +25,9 @@ public final class StartCommand extends CliCommand {
         BackgroundProxy.Running started = proxies.start(options.toArgs());
         context().out().println("Started a proxy at " + started.url() + " (pid " + started.pid() + "); log: "
                 + proxies.logFile());
-        context().out().println("Point a client at it with 'kimi-rotator run -- claude' (or 'kimi-rotator config claude-code'); stop it with 'kimi-rotator stop'.");
+        String program = context().programName();
+        context().out().println("Point a client at it with '" + program + " run -- claude' (or '" + program
+                + " config claude-code'); stop it with '" + program + " stop'.");
         return 0;
     }
 }

@@ -15,7 +15,7 @@ public final class StatusCommand extends CliCommand {
     protected int run() {
         BackgroundProxy proxies = new BackgroundProxy(context());
         BackgroundProxy.Running running = proxies.find().orElseThrow(() -> new KimiException(ErrorCode.NO_RUNNING_PROXY,
-                "no proxy is running for " + context().get(ConfigPaths.class).accountsFile() + "; start one with 'kimi-rotator start'"));
+                "no proxy is running for " + context().get(ConfigPaths.class).accountsFile() + "; start one with '" + context().programName() + " start'"));
         JsonNode status = proxies.status(running);
         int total = 0;
         int usable = 0;
