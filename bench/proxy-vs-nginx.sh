@@ -112,7 +112,8 @@ start_proxy() { # name dist; sets url_<name> and pid_<name>
   done
   [ -n "$url" ] || { echo "the proxy did not start:" >&2; cat "$work/$1/serve.log" >&2; exit 1; }
   printf -v "url_$1" '%s' "$url"
-  printf -v "pid_$1" '%s' "$(pgrep -f -n -- "--config $config serve" || true)"
+  # serve.json, beside the accounts file, names the process that serves it.
+  printf -v "pid_$1" '%s' "$(sed -n 's/.*"pid" *: *\([0-9]*\).*/\1/p' "$work/$1/kimi-rotator/serve.json" 2>/dev/null)"
 }
 start_proxy ours "$dist"
 targets="direct nginx ours"
