@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -67,7 +68,7 @@ final class Exchange {
     private final AtomicBoolean counted = new AtomicBoolean();
     private final AtomicBoolean bodyReleased = new AtomicBoolean();
     /** Reads the tokens used from the answer streaming to the client; null when there is none to read. */
-    private volatile UsageMeter usage;
+    private final AtomicReference<UsageMeter> usage = new AtomicReference<>();
     private volatile KeyPool.Lease usageLease;
 
     /** An upstream answer held whole: an error body, small enough to keep for the client. */
@@ -181,8 +182,8 @@ final class Exchange {
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
         usageLease = attempt.lease();
-        usage = UsageMeter.forAnswer(upstream.getHeaders().get(HttpHeader.CONTENT_TYPE),
-                upstream.getHeaders().get(HttpHeader.CONTENT_ENCODING)).orElse(null);
+        usage.set(UsageMeter.forAnswer(upstream.getHeaders().get(HttpHeader.CONTENT_TYPE),
+                upstream.getHeaders().get(HttpHeader.CONTENT_ENCODING)).orElse(null));
     }
 
     /**
@@ -192,7 +193,7 @@ final class Exchange {
     void streamChunk(Attempt attempt, org.eclipse.jetty.client.Response upstream, Content.Chunk chunk,
             Runnable demander) {
         streamed += chunk.remaining();
-        UsageMeter meter = usage;
+        UsageMeter meter = usage.get();
         if (meter != null) {
             meter.accept(chunk.getByteBuffer());
         }
@@ -336,8 +337,7 @@ final class Exchange {
 
     /** The tokens the answer reported, once, whether its stream ended well or not: they were spent. */
     private void countTokens() {
-        UsageMeter meter = usage;
-        usage = null;
+        UsageMeter meter = usage.getAndSet(null);
         if (meter != null) {
             meter.usage().ifPresent(used -> {
                 f.pool.record(usageLease.key(), new HealthEvent.TokensUsed(used));

@@ -7,9 +7,9 @@ import com.fasterxml.jackson.core.async.ByteBufferFeeder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.kimirotator.api.TokenUsage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -17,8 +17,8 @@ import java.util.Optional;
  * Reads the tokens an answer reports in its {@code usage} from the body's chunks as they pass to the client:
  * the top-level {@code usage} object of a JSON message, or the {@code usage} of the {@code message_start} and
  * {@code message_delta} events of an SSE stream (whose counts are cumulative: the last value of each wins).
- * It reads a view of each chunk and never holds the chunk back; its memory is bounded (one SSE line, at most
- * {@link #MAX_LINE} bytes, or the JSON parser's small state). Not thread-safe: one answer's chunks come in order.
+ * It reads a view of each chunk and never holds the chunk back; its memory is bounded (a copy of the chunk and
+ * one SSE line of at most {@link #MAX_LINE} bytes, or the JSON parser's small state). Not thread-safe: one answer's chunks come in order.
  */
 abstract class UsageMeter {
     /** SSE lines longer than this are skipped: usage events are a few hundred bytes. */
@@ -75,52 +75,139 @@ abstract class UsageMeter {
         }
     }
 
-    /** Server-sent events: collects each {@code data:} line, and reads those of the two usage events. */
+    /**
+     * Server-sent events, line by line: each line's first bytes say what it is; only {@code event:} lines and the
+     * {@code data:} lines of {@code message_start} and {@code message_delta} (or of events without a name) are
+     * kept whole, every other line is skipped as it passes. The usage lines are parsed with Jackson.
+     */
     private static final class Sse extends UsageMeter {
-        private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+        private static final int HEAD = 6;
+        private enum Line { UNDECIDED, KEEP, SKIP }
+
+        private byte[] chunk = new byte[8192];
+        private byte[] line = new byte[256];
+        private int length;
         private boolean tooLong;
+        private Line kind = Line.UNDECIDED;
+        /** Whether the event being read may carry usage: named so, or not named at all. */
+        private boolean wanted = true;
 
         @Override
         void read(ByteBuffer bytes) {
-            while (bytes.hasRemaining()) {
-                byte b = bytes.get();
-                if (b == '\n') {
-                    endOfLine();
-                } else if (!tooLong) {
-                    if (line.size() >= MAX_LINE) {
-                        tooLong = true;
-                        line.reset();
-                    } else {
-                        line.write(b);
-                    }
+            int n = bytes.remaining();
+            if (chunk.length < n) {
+                chunk = new byte[n];
+            }
+            byte[] c = chunk;
+            bytes.get(c, 0, n);
+            int start = 0;
+            int end = indexOfLineEnd(c, 0, n);
+            while (end >= 0) {
+                take(start, end);
+                endOfLine();
+                start = end + 1;
+                end = indexOfLineEnd(c, start, n);
+            }
+            take(start, n);
+        }
+
+        private static int indexOfLineEnd(byte[] c, int from, int to) {
+            for (int i = from; i < to; i++) {
+                if (c[i] == '\n') {
+                    return i;
                 }
             }
+            return -1;
+        }
+
+        /** Bytes {@code from..to} of the chunk belong to the current line. */
+        private void take(int from, int to) {
+            if (kind == Line.UNDECIDED) {
+                int head = Math.min(to - from, HEAD - length);
+                append(from, from + head);
+                from += head;
+                if (length < HEAD) {
+                    return;
+                }
+                kind = startsWith("event:") || startsWith("data:") && wanted() ? Line.KEEP : Line.SKIP;
+            }
+            if (kind == Line.KEEP) {
+                append(from, to);
+            }
+        }
+
+        private void append(int from, int to) {
+            int count = to - from;
+            if (count <= 0 || tooLong) {
+                return;
+            }
+            if (length + count > MAX_LINE) {
+                tooLong = true;
+                return;
+            }
+            if (length + count > line.length) {
+                line = Arrays.copyOf(line, Math.max(line.length * 2, length + count));
+            }
+            System.arraycopy(chunk, from, line, length, count);
+            length += count;
+        }
+
+        private boolean wanted() {
+            return wanted;
+        }
+
+        /** Whether the event named on the current {@code event:} line carries usage. */
+        private boolean usageEvent(int end) {
+            int from = 6;
+            while (from < end && line[from] == ' ') {
+                from++;
+            }
+            return regionIs(from, end, "message_start") || regionIs(from, end, "message_delta");
+        }
+
+        private boolean regionIs(int from, int end, String name) {
+            int to = end;
+            while (to > from && line[to - 1] == ' ') {
+                to--;
+            }
+            if (to - from != name.length()) {
+                return false;
+            }
+            for (int i = 0; i < name.length(); i++) {
+                if (line[from + i] != name.charAt(i)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private void endOfLine() {
-            if (!tooLong && line.size() > 5) {
-                byte[] text = line.toByteArray();
-                if (startsWith(text, "data:") && contains(text, "\"usage\"")) {
-                    readEvent(text);
-                }
+            int end = length > 0 && line[length - 1] == '\r' ? length - 1 : length;
+            if (end == 0) {
+                wanted = true;
+            } else if (!tooLong && startsWith("event:")) {
+                wanted = usageEvent(end);
+            } else if (!tooLong && startsWith("data:") && wanted() && contains(end, "\"usage\"")) {
+                readEvent(end);
             }
-            line.reset();
+            length = 0;
             tooLong = false;
+            kind = Line.UNDECIDED;
         }
 
-        private void readEvent(byte[] text) {
-            JsonNode event;
+        private void readEvent(int end) {
+            JsonNode data;
             try {
-                event = MAPPER.readTree(text, 5, text.length - 5);
+                data = MAPPER.readTree(line, 5, end - 5);
             } catch (IOException e) {
                 return;
             }
-            if (event == null || !event.isObject()) {
+            if (data == null || !data.isObject()) {
                 return;
             }
-            String type = event.path("type").asText();
-            JsonNode usage = "message_start".equals(type) ? event.path("message").path("usage")
-                    : "message_delta".equals(type) ? event.path("usage") : null;
+            String type = data.path("type").asText();
+            JsonNode usage = "message_start".equals(type) ? data.path("message").path("usage")
+                    : "message_delta".equals(type) ? data.path("usage") : null;
             if (usage != null && usage.isObject()) {
                 usage.properties().forEach(f -> {
                     if (f.getValue().canConvertToLong()) {
@@ -130,20 +217,23 @@ abstract class UsageMeter {
             }
         }
 
-        private static boolean startsWith(byte[] text, String prefix) {
+        private boolean startsWith(String prefix) {
+            if (length < prefix.length()) {
+                return false;
+            }
             for (int i = 0; i < prefix.length(); i++) {
-                if (text[i] != prefix.charAt(i)) {
+                if (line[i] != prefix.charAt(i)) {
                     return false;
                 }
             }
             return true;
         }
 
-        private static boolean contains(byte[] text, String needle) {
+        private boolean contains(int end, String needle) {
             outer:
-            for (int i = 0; i + needle.length() <= text.length; i++) {
+            for (int i = 0; i + needle.length() <= end; i++) {
                 for (int j = 0; j < needle.length(); j++) {
-                    if (text[i + j] != needle.charAt(j)) {
+                    if (line[i + j] != needle.charAt(j)) {
                         continue outer;
                     }
                 }

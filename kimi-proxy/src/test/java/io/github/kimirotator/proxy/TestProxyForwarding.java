@@ -163,6 +163,9 @@ class TestProxyForwarding {
             assertThat(r.headers().firstValue("content-type")).hasValue("text/event-stream");
             assertThat(String.join("\n", lines) + "\n").isEqualTo(String.join("", FakeUpstream.SSE_EVENTS));
             assertThat(h.upstream.problems()).isEmpty();
+            // the usage was read on the way without holding anything back: message_start 3 in, message_delta 2 out
+            assertThat(ProxyHarness.eventually(() -> h.account(KEY_A).tokensOn("2026-03-10")
+                    .equals(new io.github.kimirotator.api.TokenUsage(3, 2, 0, 0)))).isTrue();
         }
     }
 
