@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /** The key and name rules of contract section 2, and the two safe ways to show a key. */
@@ -12,6 +14,10 @@ public final class ApiKeys {
     public static final int MIN_LENGTH = 20;
     public static final int MAX_LENGTH = 128;
     public static final int MAX_NAME_LENGTH = Names.MAX_LENGTH;
+    /** Ids are asked for on every key choice; a SHA-256 each time would cost more than the choice itself. */
+    private static final Map<String, String> IDS = new ConcurrentHashMap<>();
+    /** A file holds at most 100 keys; the bound only matters for a process that sees many files. */
+    private static final int MAX_CACHED_IDS = 1024;
     private static final Pattern KEY_PATTERN = Pattern.compile("^sk-kimi-[A-Za-z0-9_-]+$");
 
     private ApiKeys() {
@@ -54,6 +60,19 @@ public final class ApiKeys {
 
     /** {@code k-} plus the first eight hex digits of the key's SHA-256: stable, safe for logs and metrics. */
     public static String id(String key) {
+        String known = IDS.get(key);
+        if (known != null) {
+            return known;
+        }
+        if (IDS.size() >= MAX_CACHED_IDS) {
+            IDS.clear();
+        }
+        String id = digestId(key);
+        IDS.put(key, id);
+        return id;
+    }
+
+    private static String digestId(String key) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
             return "k-" + HexFormat.of().formatHex(digest, 0, 4);

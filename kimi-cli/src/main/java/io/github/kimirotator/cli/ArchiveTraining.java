@@ -1,9 +1,12 @@
 package io.github.kimirotator.cli;
 
+import io.github.kimirotator.storage.ConfigPaths;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,13 +15,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The run the launcher records a class-data-sharing archive (Java 17 to 24) or AOT cache (Java 25) from, in a
- * detached background process, so that no user command waits for it. It runs the everyday commands in this
+ * The run the launcher records its class-data-sharing archive from, in a detached background process, so that
+ * no user command waits for it. It runs the everyday commands in this
  * process against a throw-away accounts file in a temporary folder, with two made-up keys, so the archive
  * holds every class they load; it never touches the user's files, reads no password and prints nothing.
+ * With the argument {@code serve} (for serve's own archive, on its longer class path) it starts the proxy on a
+ * free loopback port instead, asks it for its health once, and ends the JVM, which stops the proxy.
  */
 public final class ArchiveTraining {
     /** What is run, in order; {@code FILE} stands for the temporary accounts file. */
@@ -47,14 +53,55 @@ public final class ArchiveTraining {
     private ArchiveTraining() {
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws IOException, InterruptedException {
         KimiRotatorCli.configureJvm(new String[0]);
         Path dir = Files.createTempDirectory("kimi-rotator-training");
+        if (args.length > 0 && "serve".equals(args[0])) {
+            serve(dir);
+            return;
+        }
         try {
             run(dir);
         } finally {
             deleteTree(dir);
         }
+    }
+
+    /**
+     * Starts serve against an empty accounts file in {@code dir}, waits (at most a minute) for its serve.json,
+     * asks its health endpoint once, then ends the JVM: the shutdown stops the proxy, the archive is written.
+     * The launcher gives this JVM a temporary folder of its own and removes it afterwards.
+     */
+    static void serve(Path dir) throws InterruptedException {
+        Path file = dir.resolve("kimi-accounts.json");
+        PrintStream discard = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+        Environment environment = new Environment(Map.of(), dir, new ByteArrayInputStream(new byte[0]), discard,
+                discard, new SystemClock(), false, Environment.system().distHome(), Optional.empty());
+        Thread proxy = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                KimiRotatorCli.run(new String[] {"--config", file.toString(), "serve", "--port", "0", "--no-auth"},
+                        environment);
+            }
+        }, "training-serve");
+        proxy.setDaemon(true);
+        proxy.start();
+        Path serveFile = dir.resolve(ConfigPaths.OWN_DIR_NAME).resolve("serve.json");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (!Files.exists(serveFile) && proxy.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        try {
+            String json = Files.readString(serveFile);
+            int at = json.indexOf("http://");
+            String url = json.substring(at, json.indexOf('"', at));
+            HttpURLConnection health = (HttpURLConnection) URI.create(url + "/_kimi/health").toURL().openConnection();
+            health.getInputStream().readAllBytes();
+            health.disconnect();
+        } catch (IOException | RuntimeException e) {
+            // the archive is still worth making from what has loaded so far
+        }
+        System.exit(0);
     }
 
     /** Runs every command of {@link #RUNS} against an accounts file in {@code dir}; returns their exit codes. */

@@ -50,8 +50,15 @@ public record Environment(
         return new Environment(System.getenv(), Path.of(System.getProperty("user.home")), System.in, out,
                 err, new SystemClock(), System.console() != null,
                 dist == null || dist.isBlank() ? Optional.empty() : Optional.of(Path.of(dist)),
-                System.console() == null ? Optional.empty()
-                        : Optional.of(prompt -> System.console().readPassword("%s", prompt)));
+                System.console() == null ? Optional.empty() : Optional.of(new ConsolePrompt()));
+    }
+
+    /** The console's no-echo prompt (a class, not a lambda: a first lambda costs start-up time). */
+    private static final class ConsolePrompt implements PasswordPrompt {
+        @Override
+        public char[] ask(String prompt) {
+            return System.console().readPassword("%s", prompt);
+        }
     }
 
     public Optional<String> variable(String name) {

@@ -143,13 +143,40 @@ public final class KimiRotatorCli implements Callable<Integer> {
         commandLine.setOut(new PrintWriter(environment.out(), true));
         commandLine.setErr(new PrintWriter(environment.err(), true));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
-        commandLine.setParameterExceptionHandler((ex, ignoredArgs) -> {
+        // Handlers as classes, not lambdas: a first lambda sets up method handles, which costs start-up time.
+        commandLine.setParameterExceptionHandler(new UsageErrors(environment));
+        commandLine.setExecutionExceptionHandler(new CommandErrors(context));
+        return commandLine.execute(args);
+    }
+
+    /** A command line that does not parse: one line naming what is wrong, exit 2. */
+    private static final class UsageErrors implements CommandLine.IParameterExceptionHandler {
+        private final Environment environment;
+
+        UsageErrors(Environment environment) {
+            this.environment = environment;
+        }
+
+        @Override
+        public int handleParseException(CommandLine.ParameterException ex, String[] args) {
             environment.err().println(errorLine(usageMessage(ex))
                     + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return ErrorCode.BAD_USAGE.exitCode();
-        });
-        commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) -> handle(ex, context));
-        return commandLine.execute(args);
+        }
+    }
+
+    /** A command that failed: see {@link #handle}. */
+    private static final class CommandErrors implements CommandLine.IExecutionExceptionHandler {
+        private final CliContext context;
+
+        CommandErrors(CliContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+            return handle(ex, context);
+        }
     }
 
     /** The KimiException behind {@code ex}, also when Guice wrapped it while building an object. */

@@ -86,6 +86,12 @@ class RunIT {
         assertThat(second.err()).isEmpty();
         assertThat(servePid()).as("one proxy, one serve.json").isEqualTo(pid);
 
+        // The alias's own name is for its messages; a kimi-rotator run inside the client names itself as usual.
+        Launcher.Result alias = cli.runProgram(Launcher.bin("opencode-kimi"), null,
+                "run", "--port", "0", "--", "sh", "-c", "echo ${KIMI_ROTATOR_PROGRAM_NAME-unset}");
+        assertThat(alias.exitCode()).as(alias.err()).isZero();
+        assertThat(alias.out()).isEqualTo("unset\n");
+
         Launcher.Result status = cli.run("status");
         assertThat(status.exitCode()).isZero();
         assertThat(status.out()).startsWith("Proxy: " + url + " (pid " + pid + "), up ")

@@ -20,8 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The launcher's start-up archive (class-data sharing on Java 17 to 24, the AOT cache on 25), its Java checks
- * and install.sh. The archive is made by a detached background process; each test waits for that process
+ * The launcher's start-up archive (dynamic class-data sharing), its Java checks and install.sh. The archive is made by a detached background process; each test waits for that process
  * (a bounded poll) before it ends. A "recording" Java is a JAVA_HOME whose bin/java notes its arguments,
  * then runs the real one (or, for the training run, pretends to).
  */
@@ -31,11 +30,13 @@ class StartupIT {
     static final String KEY_B = "sk-kimi-STARTUPSTARTUPSTARTUP00000B";
     static final String TRAINING = "io.github.kimirotator.cli.ArchiveTraining";
     /**
-     * Classes `list-keys` may load, the JDK's included, with the archive in use (Java 17). Measured: about
-     * 2,800 with the Guice injector, 1,804 without it; the budget leaves room for small changes, not for a
-     * library's worth of classes (Guice and Guava alone are ~550, Jetty ~600).
+     * Classes `list-keys` may load, the JDK's included, with the archive in use (Java 17). Measured: about 2,800
+     * with the Guice injector and databind, 1,375 after the start-up work; the budget leaves room for small
+     * changes, not for a library's worth of classes (Guice and Guava alone are ~550, databind ~300).
      */
-    static final int LIST_KEYS_CLASS_BUDGET = 1_900;
+    static final int LIST_KEYS_CLASS_BUDGET = 1_500;
+    /** The same on Java 25, whose own start-up loads about 270 more JDK classes: 1,643 measured. */
+    static final int LIST_KEYS_CLASS_BUDGET_JAVA_25 = 1_800;
     static final long MAKER_TIMEOUT_SECONDS = 180;
 
     @TempDir
@@ -67,12 +68,12 @@ class StartupIT {
         String maker = runs.stream().filter(r -> r.contains(TRAINING)).findFirst().orElseThrow();
         assertThat(maker).contains("-XX:ArchiveClassesAtExit=" + archive + ".");
 
-        assertCliComesFromTheArchive(cli, "shared objects file (top)");
+        assertCliComesFromTheArchive(cli, "shared objects file (top)", LIST_KEYS_CLASS_BUDGET);
         assertNothingOnStderr(cli);
     }
 
     @Test
-    void onJava25TheAotCacheIsMadeAndUsedAndNothingIsPrintedOnStderr() throws Exception {
+    void onJava25TheArchiveIsMadeAndUsedAndNothingIsPrintedOnStderr() throws Exception {
         Optional<Path> java25 = java25();
         if (java25.isEmpty()) {
             assertThat(System.getenv("CI")).as("Java 25 must be installed on CI (.ci/run)").isNotEqualTo("true");
@@ -81,18 +82,9 @@ class StartupIT {
         Launcher cli = withArchive().env("JAVA_HOME", java25.get().toString());
         Launcher.Result first = cli.run("add-key", KEY_A, "S");
         assertThat(first.err()).isEmpty();
-        awaitArchive(defaultCache(), ".aot");
+        assertThat(awaitArchive(defaultCache(), ".jsa").getFileName().toString()).startsWith("cli-0").contains("-java25");
 
-        Path log = home.resolve("classes.log");
-        Launcher.Result text = cli.env("JAVA_OPTS", "-Xlog:class+load=info:file=" + log).run("list-keys");
-        cli.env("JAVA_OPTS", null);
-        assertThat(text.err()).isEmpty();
-        // The AOT cache loads and links all its classes at start-up, so only the source is checked here.
-        List<String> lines = Files.readAllLines(log);
-        for (String cls : List.of("io.github.kimirotator.cli.KimiRotatorCli", "picocli.CommandLine",
-                "io.github.kimirotator.storage.AccountsFile")) {
-            assertThat(lines).as(cls).anyMatch(l -> l.contains(" " + cls + " source: shared objects file"));
-        }
+        assertCliComesFromTheArchive(cli, "shared objects file (top)", LIST_KEYS_CLASS_BUDGET_JAVA_25);
         assertNothingOnStderr(cli);
     }
 
@@ -113,21 +105,24 @@ class StartupIT {
         Path archive = awaitArchive(defaultCache(), ".jsa");
         assertThat(invocations(recorder).stream().filter(r -> r.contains(TRAINING))).as("one maker").hasSize(1);
         assertThat(list(defaultCache())).containsExactly(archive);
-        assertCliComesFromTheArchive(cli, "shared objects file (top)");
+        assertCliComesFromTheArchive(cli, "shared objects file (top)", LIST_KEYS_CLASS_BUDGET);
     }
 
     @Test
-    void aMakerThatFailsLeavesNoArchiveAndTheNextRunTriesAgain() throws Exception {
+    void aMakerThatFailsLeavesNoArchiveAndIsNotTriedAgainOnEveryCommand() throws Exception {
         // The recording Java writes half an archive to the temporary file, then fails as a killed JVM would.
         Path recorder = recordingJava(Path.of(System.getProperty("java.home")), true);
         Launcher cli = withArchive().env("JAVA_HOME", recorder.toString()).env("HALF_ARCHIVE", "1");
         assertThat(cli.run("list-keys").exitCode()).isZero();
         awaitMakerDone(defaultCache(), recorder, 1);
-        assertThat(list(defaultCache())).as("no archive, no temporary file, no lock").isEmpty();
+        assertThat(list(defaultCache())).as("no archive, no temporary file, no lock: only the failure's mark")
+                .singleElement().satisfies(p -> assertThat(p.getFileName().toString()).startsWith("cli-").endsWith(".jsa.failed"));
 
-        assertThat(cli.run("list-keys").exitCode()).isZero();
-        awaitMakerDone(defaultCache(), recorder, 2);
-        assertThat(list(defaultCache())).isEmpty();
+        Launcher.Result again = cli.run("list-keys");
+        assertThat(again.exitCode()).isZero();
+        assertThat(again.err()).isEmpty();
+        assertThat(invocations(recorder).stream().filter(r -> r.contains(TRAINING))).as("no second maker within the hour").hasSize(1);
+        assertThat(invocations(recorder).stream().filter(r -> r.contains("KimiRotatorCli list-keys"))).hasSize(2);
     }
 
     @Test
@@ -153,6 +148,24 @@ class StartupIT {
                 .contains("-XX:ArchiveClassesAtExit=" + home.resolve("from-variable/kimi-rotator/cache/cli-"));
 
         assertThat(list(shellHome)).as("nothing under $HOME").isEmpty();
+    }
+
+    @Test
+    void serveHasAnArchiveOfItsOwnOnItsLongerClassPath() throws Exception {
+        Path recorder = recordingJava(Path.of(System.getProperty("java.home")), true);
+        Launcher cli = withArchive().env("JAVA_HOME", recorder.toString());
+        // A serve that stops at once (a bad port) still has its archive made, by a proxy started for training.
+        assertThat(cli.run("serve", "--port", "not-a-port").exitCode()).isEqualTo(2);
+        String maker = awaitMakerDone(defaultCache(), recorder, 1);
+        assertThat(maker).contains("-XX:ArchiveClassesAtExit=" + defaultCache().resolve("serve-"))
+                .contains("/lib/proxy/jetty-server-").endsWith(TRAINING + " serve");
+        String command = invocations(recorder).stream().filter(r -> r.contains("KimiRotatorCli")).findFirst().orElseThrow();
+        assertThat(command).contains("/lib/proxy/jetty-server-");
+        String listKeys = cli.run("list-keys").err();
+        assertThat(listKeys).isEmpty();
+        assertThat(invocations(recorder).stream().filter(r -> r.contains("KimiRotatorCli list-keys")).findFirst().orElseThrow())
+                .as("the CLI's class path has no proxy-only jar").doesNotContain("/lib/proxy/");
+        awaitMakerDone(defaultCache(), recorder, 2);
     }
 
     @Test
@@ -205,7 +218,7 @@ class StartupIT {
     }
 
     /** `list-keys` loads the CLI's classes from the archive, no Guice or Jetty class, and stays in budget. */
-    private void assertCliComesFromTheArchive(Launcher cli, String source) throws Exception {
+    private void assertCliComesFromTheArchive(Launcher cli, String source, int budget) throws Exception {
         Path log = home.resolve("classes.log");
         Files.deleteIfExists(log);
         Launcher.Result text = cli.env("JAVA_OPTS", "-Xlog:class+load=info:file=" + log).run("list-keys");
@@ -219,7 +232,7 @@ class StartupIT {
             assertThat(lines).as(cls).anyMatch(l -> l.contains(" " + cls + " source: " + source));
         }
         assertThat(lines).noneMatch(l -> l.contains("com.google.inject.") || l.contains("org.eclipse.jetty."));
-        assertThat(lines.stream().filter(l -> l.contains("[class,load]"))).hasSizeLessThanOrEqualTo(LIST_KEYS_CLASS_BUDGET);
+        assertThat(lines.stream().filter(l -> l.contains("[class,load]"))).hasSizeLessThanOrEqualTo(budget);
     }
 
     /** Every everyday command, with the archive in use: exit 0 and not a byte on stderr. */

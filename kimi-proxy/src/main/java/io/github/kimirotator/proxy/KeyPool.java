@@ -52,6 +52,8 @@ final class KeyPool {
     }
 
     private static final long RECOVERY_INTERVAL_MILLIS = 1000;
+    /** Events recorded while a rebase replays are caught up under the lock once this few are left. */
+    private static final int REPLAY_UNDER_LOCK = 32;
 
     private final KeySelector selector;
     private final HealthPolicy policy;
@@ -175,23 +177,39 @@ final class KeyPool {
      * applied on top of it.
      */
     void flushed(int count, AccountsState written) {
-        synchronized (lock) {
-            journal.subList(0, count).clear();
-            replaceLocked(written);
-        }
+        rebase(written, count);
     }
 
     /** The file was read again: {@code fresh} plus the events not yet written become the state. */
     void reloaded(AccountsState fresh) {
-        synchronized (lock) {
-            replaceLocked(fresh);
-        }
+        rebase(fresh, 0);
     }
 
-    private void replaceLocked(AccountsState fromFile) {
-        state = policy.autoRecover(HealthJournal.replay(fromFile, journal, zone()));
-        recoveredAtMillis = clock.millis();
-        ids.keySet().retainAll(keysOf(state));
+    /**
+     * The state becomes {@code fromFile} plus the events after the first {@code written} ones. Under load
+     * thousands of events arrive while the file is written; they are replayed outside the lock, so that
+     * requests do not wait, and only the last few under it. Only the state's writer calls this, and events are
+     * only ever appended meanwhile, so the journal's positions stay put.
+     */
+    private void rebase(AccountsState fromFile, int written) {
+        AccountsState base = fromFile;
+        int replayed = written;
+        while (true) {
+            List<HealthJournal.Entry> since;
+            synchronized (lock) {
+                if (journal.size() - replayed <= REPLAY_UNDER_LOCK) {
+                    base = HealthJournal.replay(base, journal.subList(replayed, journal.size()), zone());
+                    journal.subList(0, written).clear();
+                    state = policy.autoRecover(base);
+                    recoveredAtMillis = clock.millis();
+                    ids.keySet().retainAll(keysOf(state));
+                    return;
+                }
+                since = new ArrayList<>(journal.subList(replayed, journal.size()));
+            }
+            base = HealthJournal.replay(base, since, zone());
+            replayed += since.size();
+        }
     }
 
     private void recoverIfDue() {

@@ -22,7 +22,10 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +48,7 @@ public final class ProxyServer implements AutoCloseable {
     private final StateSync sync;
     private final ScheduledExecutorService timers;
     private final QueuedThreadPool serverThreads;
+    private final Scheduler scheduler;
     private final Parking parking;
     private final ProxyMetrics metrics;
     private final UpstreamClient client;
@@ -78,13 +82,16 @@ public final class ProxyServer implements AutoCloseable {
         this.timers = timerPool;
         this.serverThreads = new QueuedThreadPool();
         serverThreads.setName("kimi-proxy");
+        this.scheduler = new ScheduledExecutorScheduler("kimi-proxy-scheduler", true);
         this.parking = new Parking(clock, serverThreads);
         this.pool = new KeyPool(selector, policy, config.maxInFlightPerKey(), this::stateChanged, parking::slotFreed);
         this.sync = new StateSync(store, pool, parking::wakeAll);
         History history = new History(clock);
         this.metrics = new ProxyMetrics(pool, policy, parking::size, history);
-        this.client = new UpstreamClient(null, null);
-        this.server = new Server(serverThreads);
+        // Both sides share one thread pool and scheduler: an upstream answer is handled on the thread that read
+        // it, and passed to the client's connection without a hand-off.
+        this.client = new UpstreamClient(serverThreads, scheduler);
+        this.server = new Server(serverThreads, scheduler, null);
         this.connector = newConnector(server, config);
         server.addConnector(connector);
         this.forwarder = new Forwarder(config, pool, parking, metrics, client, timers, clock);
@@ -107,6 +114,9 @@ public final class ProxyServer implements AutoCloseable {
         sync.start();
         timers.scheduleWithFixedDelay(parking::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         try {
+            // Started here, before the client and the server that share them, so that neither stops them.
+            serverThreads.start();
+            scheduler.start();
             client.start();
             server.start();
         } catch (IOException e) {
@@ -161,6 +171,9 @@ public final class ProxyServer implements AutoCloseable {
             LOG.warn("the upstream client did not stop cleanly: {}", e.getMessage());
         }
         timers.shutdownNow();
+        AccessLog.flush();
+        stopQuietly(scheduler);
+        stopQuietly(serverThreads);
         if (started) {
             sync.close();
         }
@@ -184,6 +197,14 @@ public final class ProxyServer implements AutoCloseable {
     /** The pool reports events through this, since the sync that writes them is made after the pool. */
     private void stateChanged() {
         sync.changed();
+    }
+
+    private static void stopQuietly(LifeCycle shared) {
+        try {
+            shared.stop();
+        } catch (Exception e) {
+            LOG.debug("stopping {} failed: {}", shared, e.toString());
+        }
     }
 
     private static ServerConnector newConnector(Server server, ProxyConfig config) {

@@ -29,8 +29,11 @@ import org.slf4j.LoggerFactory;
  */
 final class StateSync implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StateSync.class);
-    /** Long enough to write a burst of events at once, short enough to be on disk within a second. */
-    private static final long FLUSH_DELAY_MILLIS = 200;
+    /**
+     * Long enough to write a burst of events at once (under load each write reads, replays and fsyncs the
+     * file), short enough to be on disk within a second.
+     */
+    private static final long FLUSH_DELAY_MILLIS = 500;
     /** CLI changes must apply within 2 s; a stat every half second costs nothing. */
     private static final long POLL_INTERVAL_MILLIS = 500;
 

@@ -15,6 +15,7 @@ import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
@@ -77,8 +78,11 @@ final class UpstreamClient {
         connector.setByteBufferPool(notPooling);
         // HTTP/1.1 first: it is what a clear-text upstream speaks; over TLS, ALPN lets the upstream pick HTTP/2.
         var http2 = new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector));
-        HttpClient client = new HttpClient(
-                new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11, http2));
+        var transport = new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11, http2);
+        // The proxy's listeners never block (they hand bytes on asynchronously and take a lock only briefly),
+        // so answers are handled on the thread that read them instead of being handed to another one.
+        transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
+        HttpClient client = new HttpClient(transport);
         client.setByteBufferPool(notPooling);
         client.setUseInputDirectByteBuffers(false);
         client.setUseOutputDirectByteBuffers(false);

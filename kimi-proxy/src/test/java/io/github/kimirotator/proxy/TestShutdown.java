@@ -28,13 +28,8 @@ class TestShutdown {
     @Test
     void closeLetsAStreamInFlightFinishThenWritesTheState() throws Exception {
         try (ProxyHarness h = ProxyHarness.start(dir, KEY_A)) {
-            CountDownLatch sentFirst = new CountDownLatch(1);
             CountDownLatch gate = new CountDownLatch(1);
-            h.upstream.always(KEY_A, h.upstream.streamHeldAfterFirst(sentFirst, gate));
-            CompletableFuture<HttpResponse<InputStream>> stream = h.http.sendAsync(h.request("/v1/messages")
-                    .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST)).build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            assertThat(sentFirst.await(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<HttpResponse<InputStream>> stream = streamHeldAfterItsFirstEvent(h, gate);
 
             CompletableFuture<Void> closing = CompletableFuture.runAsync(h.proxy()::close);
             assertThat(eventually(() -> !h.proxy().isListening())).isTrue();
@@ -76,13 +71,8 @@ class TestShutdown {
     @Test
     void aStreamCutByShutdownIsLoggedAsSuchNotAsAClientThatLeft() throws Exception {
         try (ProxyHarness h = ProxyHarness.start(dir, c -> c.withShutdownTimeout(Duration.ofMillis(300)), KEY_A)) {
-            CountDownLatch sentFirst = new CountDownLatch(1);
             CountDownLatch gate = new CountDownLatch(1);
-            h.upstream.always(KEY_A, h.upstream.streamHeldAfterFirst(sentFirst, gate));
-            CompletableFuture<HttpResponse<InputStream>> stream = h.http.sendAsync(h.request("/v1/messages")
-                    .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST)).build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            assertThat(sentFirst.await(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<HttpResponse<InputStream>> stream = streamHeldAfterItsFirstEvent(h, gate);
             stream.get(BOUND.toSeconds(), TimeUnit.SECONDS);
 
             String log = stderrDuring(() -> h.proxy().close());
@@ -91,6 +81,18 @@ class TestShutdown {
             assertThat(log).contains("POST /v1/messages 200 cut by shutdown").doesNotContain(" 499");
             assertThat(h.stored(KEY_A).healthScore()).as("the key served well").isEqualTo(100);
         }
+    }
+
+    /** A streaming request through the proxy whose upstream holds every event after the first until {@code gate}. */
+    private static CompletableFuture<HttpResponse<InputStream>> streamHeldAfterItsFirstEvent(ProxyHarness h,
+            CountDownLatch gate) throws InterruptedException {
+        CountDownLatch sentFirst = new CountDownLatch(1);
+        h.upstream.always(KEY_A, h.upstream.streamHeldAfterFirst(sentFirst, gate));
+        CompletableFuture<HttpResponse<InputStream>> stream = h.http.sendAsync(h.request("/v1/messages")
+                .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(sentFirst.await(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        return stream;
     }
 
     /** What the proxy's log (SLF4J simple, on stderr) says while {@code action} runs. */

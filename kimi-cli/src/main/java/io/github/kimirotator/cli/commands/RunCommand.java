@@ -3,6 +3,7 @@ package io.github.kimirotator.cli.commands;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CliContext;
 import io.github.kimirotator.proxy.LocalToken;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -89,6 +90,8 @@ public final class RunCommand extends CliCommand {
         env.put(BASE_URL, base);
         env.put(AUTH_TOKEN, token);
         env.remove(API_KEY);
+        // The launcher's name for its own messages; a kimi-rotator the client runs must not inherit it.
+        env.remove(CliContext.PROGRAM_NAME_VARIABLE);
         env.putIfAbsent("ANTHROPIC_MODEL", ConfigCommand.MODEL);
         env.putIfAbsent("ANTHROPIC_SMALL_FAST_MODEL", ConfigCommand.MODEL);
         env.put(OPENCODE_CONFIG, ConfigCommand.openCodeConfig(base, token));
