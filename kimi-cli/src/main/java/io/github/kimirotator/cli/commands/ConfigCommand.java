@@ -9,7 +9,6 @@ import io.github.kimirotator.cli.RunningProxy;
 import io.github.kimirotator.proxy.LocalToken;
 import io.github.kimirotator.storage.ConfigPaths;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
