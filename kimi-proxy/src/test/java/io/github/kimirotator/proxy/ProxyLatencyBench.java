@@ -208,7 +208,7 @@ public final class ProxyLatencyBench {
                             .send();
                     long t1 = System.nanoTime();
                     if (r.getStatus() != 200) {
-                        throw new IllegalStateException(target + " answered " + r.getStatus());
+                        throw new IllegalStateException(target + " answered " + r.getStatus() + ": " + r.getContentAsString());
                     }
                     if (n == latencies.length) {
                         latencies = Arrays.copyOf(latencies, n * 2);
