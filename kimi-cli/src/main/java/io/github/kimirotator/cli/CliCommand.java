@@ -22,9 +22,14 @@ public abstract class CliCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
-        if (context.options().state() != null || context.environment().variable(GlobalOptions.STATE_VARIABLE).isPresent()) {
-            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "shared state (--state / " + GlobalOptions.STATE_VARIABLE
-                    + ") is not available in this version; remove it to use the accounts file");
+        String url = context.stateUrl();
+        if (url != null && !url.startsWith("redis://") && !url.startsWith("rediss://")) {
+            String from = context.options().state() != null ? "--state" : GlobalOptions.STATE_VARIABLE;
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid " + from + " '"
+                    + url.replaceAll("//[^@/]*@", "//***@") + "': expected redis://HOST:PORT[/DB] or rediss://HOST:PORT[/DB]");
+        }
+        if (context.options().statePrefix() != null && context.options().statePrefix().isEmpty()) {
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid --state-prefix '': give a non-empty prefix");
         }
         return run();
     }

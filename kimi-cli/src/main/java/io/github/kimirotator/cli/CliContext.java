@@ -6,6 +6,8 @@ import com.google.inject.Module;
 import com.google.inject.Stage;
 import io.github.kimirotator.cli.wiring.CliModule;
 import io.github.kimirotator.cli.wiring.StrategiesModule;
+import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.state.KeyStateBackend;
 import io.github.kimirotator.storage.AccountsFile;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.storage.ConfigPaths;
@@ -13,6 +15,7 @@ import io.github.kimirotator.strategies.health.HealthPolicy;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -133,6 +136,38 @@ public final class CliContext {
 
     public GlobalOptions options() {
         return options;
+    }
+
+    /** The shared-state URL: {@code --state}, else {@code KIMI_ROTATOR_STATE}, else null (the accounts file). */
+    public String stateUrl() {
+        if (options.state() != null) {
+            return options.state();
+        }
+        return environment.variable(GlobalOptions.STATE_VARIABLE).filter(v -> !v.isBlank()).orElse(null);
+    }
+
+    /**
+     * {@code local} as every proxy sharing {@code --state} sees it (read now, one round trip), or {@code local}
+     * itself without {@code --state}. Exit 1 when the shared state cannot be reached.
+     */
+    public AccountsState sharedView(AccountsState local) {
+        if (stateUrl() == null) {
+            return local;
+        }
+        try (KeyStateBackend shared = get(KeyStateBackend.class)) {
+            shared.sync(local);
+            return shared.overlay(local);
+        }
+    }
+
+    /** Clears the limits of {@code keys} in the shared state named by {@code --state}, if any. */
+    public void clearSharedLimits(Collection<String> keys) {
+        if (stateUrl() == null) {
+            return;
+        }
+        try (KeyStateBackend shared = get(KeyStateBackend.class)) {
+            shared.clearLimits(keys);
+        }
     }
 
     public PrintStream out() {

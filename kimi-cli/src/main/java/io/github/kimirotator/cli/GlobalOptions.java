@@ -12,8 +12,13 @@ public final class GlobalOptions {
     Path config;
 
     @Option(names = "--state", paramLabel = "URL", scope = picocli.CommandLine.ScopeType.INHERIT,
-            description = "Shared key state on Redis: not available in this version (refused).")
+            description = "Share the keys' state between proxies on Redis: redis://HOST:PORT[/DB] or rediss://… "
+                    + "(default: $KIMI_ROTATOR_STATE; absent: the accounts file alone).")
     String state;
+
+    @Option(names = "--state-prefix", paramLabel = "PREFIX", scope = picocli.CommandLine.ScopeType.INHERIT,
+            description = "Prefix of every Redis key, to let several teams share one Redis (default: kimi-rotator:).")
+    String statePrefix;
 
     @Option(names = "--json", scope = picocli.CommandLine.ScopeType.INHERIT,
             description = "Machine-readable output (list-keys, stats, strategies).")
@@ -23,8 +28,14 @@ public final class GlobalOptions {
             description = "More detail, and stack traces on errors.")
     boolean verbose;
 
+    /** The {@code --state} URL as given, or null. */
     public String state() {
         return state;
+    }
+
+    /** The {@code --state-prefix} as given, or null. */
+    public String statePrefix() {
+        return statePrefix;
     }
 
     public Path config() {

@@ -53,6 +53,9 @@ import picocli.CommandLine.Spec;
             "                          when there is no console and no --password-stdin",
             "  KIMI_ROTATOR_UPSTREAM   serve: the upstream API when --upstream is not given",
             "  KIMI_ROTATOR_LOG_LEVEL  serve: the log level (e.g. debug)",
+            "  KIMI_ROTATOR_STATE      shared key state on Redis when --state is not given",
+            "  KIMI_ROTATOR_REDIS_PASSWORD  the Redis password when the URL holds none",
+            "  KIMI_ROTATOR_STATE_SECRET    team secret of the key fingerprints in Redis",
             "  NO_COLOR                no colour, even on a terminal",
             "  JAVA_HOME               the Java 17+ to run (else java on the PATH)",
             "  JAVA_OPTS               options for the JVM",
@@ -91,7 +94,7 @@ public final class KimiRotatorCli implements Callable<Integer> {
             "help", CommandLine.HelpCommand.class);
 
     /** Global options that take a value, skipped when looking for the command name. */
-    private static final Set<String> OPTIONS_WITH_VALUE = Set.of("--config", "--state");
+    private static final Set<String> OPTIONS_WITH_VALUE = Set.of("--config", "--state", "--state-prefix");
 
     @Mixin
     private final GlobalOptions globals = new GlobalOptions();

@@ -70,11 +70,29 @@ class TestServeAndConfigCommands {
     }
 
     @Test
-    void sharedStateIsRefusedClearly() {
-        CliRunner.Result r = cli.run("--state", "redis://127.0.0.1:6379", "list-keys");
+    void aStateUrlThatIsNotRedisIsBadUsage() {
+        CliRunner.Result r = cli.run("--state", "http://user:hunter2@127.0.0.1:6379", "list-keys");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).startsWith("error: shared state (--state / KIMI_ROTATOR_STATE) is not available");
-        CliRunner.Result env = cli.variable("KIMI_ROTATOR_STATE", "redis://127.0.0.1:6379").run("list-keys");
+        assertThat(r.err()).startsWith("error: invalid --state 'http://***@127.0.0.1:6379': expected redis://")
+                .doesNotContain("hunter2");
+        CliRunner.Result env = cli.variable("KIMI_ROTATOR_STATE", "mysql://127.0.0.1").run("list-keys");
         assertThat(env.exitCode()).isEqualTo(2);
+        assertThat(env.err()).startsWith("error: invalid KIMI_ROTATOR_STATE 'mysql://127.0.0.1'");
+    }
+
+    @Test
+    void anUnreachableSharedStateFailsTheCommandAndChangesNothing() throws Exception {
+        assertThat(cli.run("add-key", "sk-kimi-UNREACHABLEUNREACHABLE1", "One").exitCode()).isZero();
+        byte[] before = cli.fileBytes();
+        String nobody;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            nobody = "redis://127.0.0.1:" + s.getLocalPort();
+        }
+        CliRunner.Result list = cli.run("--state", nobody, "list-keys");
+        assertThat(list.exitCode()).isEqualTo(1);
+        assertThat(list.err()).startsWith("error: shared state on redis 127.0.0.1:").contains("unreachable");
+        CliRunner.Result clear = cli.run("clear-limits", "all", "--state", nobody);
+        assertThat(clear.exitCode()).isEqualTo(1);
+        assertThat(cli.fileBytes()).isEqualTo(before);
     }
 }

@@ -1,10 +1,8 @@
 package io.github.kimirotator.proxy;
 
-import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.HealthEvent;
 import io.github.kimirotator.strategies.health.HealthPolicy;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
@@ -48,12 +46,7 @@ final class HealthJournal {
         if (index < 0) {
             return state;
         }
-        HealthPolicy atEvent = new HealthPolicy(Clock.fixed(entry.at(), zone));
-        int cooldown = state.healthRefreshCooldownMinutes();
-        boolean recover = state.autoRefreshHealth();
-        return state.withAccount(index, account -> {
-            Account base = recover ? atEvent.recover(account, cooldown) : account;
-            return atEvent.apply(base, entry.event());
-        });
+        return state.withAccount(index, account -> HealthPolicy.applyAt(account, entry.event(), entry.at(), zone,
+                state.autoRefreshHealth(), state.healthRefreshCooldownMinutes()));
     }
 }

@@ -4,8 +4,11 @@ import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.HealthEvent;
+import io.github.kimirotator.api.state.KeyStateBackend;
+import io.github.kimirotator.storage.state.FileKeyState;
 import io.github.kimirotator.api.strategy.Selection;
 import io.github.kimirotator.strategies.KeySelector;
+import io.github.kimirotator.strategies.builtin.RoundRobinStrategy;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import java.time.Clock;
 import java.time.Instant;
@@ -16,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -23,6 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * The proxy's accounts state, in memory: what requests choose keys from and record outcomes into, without
  * touching the file. Events not yet written are kept in order ({@link HealthJournal}) so that whatever the file
  * holds when they are written or reloaded, they are applied on top of it exactly once.
+ *
+ * <p>Key state shared with other proxies comes from a {@link KeyStateBackend}: refreshed before the pool's lock
+ * is taken (at most one round trip), laid over the local state inside it (no I/O), and told every event.
  */
 final class KeyPool {
 
@@ -61,6 +68,7 @@ final class KeyPool {
     private final int maxInFlightPerKey;
     private final Runnable onEvent;
     private final Runnable onRelease;
+    private final KeyStateBackend shared;
     private final Map<String, String> ids = new ConcurrentHashMap<>();
     private final Object lock = new Object();
     private final List<HealthJournal.Entry> journal = new ArrayList<>();
@@ -73,6 +81,13 @@ final class KeyPool {
      * @param onRelease run after each released lease (outside the lock), to wake requests waiting for a slot
      */
     KeyPool(KeySelector selector, HealthPolicy policy, int maxInFlightPerKey, Runnable onEvent, Runnable onRelease) {
+        this(selector, policy, maxInFlightPerKey, onEvent, onRelease, new FileKeyState(policy.clock()));
+    }
+
+    /** A pool whose keys' state is also shared through {@code shared}. */
+    KeyPool(KeySelector selector, HealthPolicy policy, int maxInFlightPerKey, Runnable onEvent, Runnable onRelease,
+            KeyStateBackend shared) {
+        this.shared = shared;
         this.selector = selector;
         this.policy = policy;
         this.clock = policy.clock();
@@ -86,9 +101,11 @@ final class KeyPool {
      * Chooses a key for a request that already tried {@code triedKeys}, and counts it in flight.
      */
     Choice choose(Set<String> triedKeys, Optional<String> sessionId) {
+        AccountsState before = state;
+        OptionalLong turn = shared.refresh(before, RoundRobinStrategy.NAME.equals(before.effectiveStrategy()));
         synchronized (lock) {
             recoverIfDue();
-            AccountsState current = state;
+            AccountsState current = shared.overlay(state);
             List<Account> accounts = current.accounts();
             if (accounts.isEmpty()) {
                 return new NoKey(Reason.NO_KEYS, Optional.empty());
@@ -105,7 +122,7 @@ final class KeyPool {
             }
             Set<Integer> notNow = new HashSet<>(excluded);
             notNow.addAll(capped);
-            Selection selection = selector.select(current, notNow, sessionId, this::inFlightLocked);
+            Selection selection = selector.select(current, notNow, sessionId, this::inFlightLocked, turn);
             if (selection instanceof Selection.Chosen chosen && chosen.index() >= 0
                     && chosen.index() < accounts.size() && !notNow.contains(chosen.index())) {
                 String key = accounts.get(chosen.index()).key();
@@ -136,6 +153,7 @@ final class KeyPool {
     /** Applies {@code event} for {@code key} now, in memory, and keeps it until written. */
     void record(String key, HealthEvent event) {
         HealthJournal.Entry entry = new HealthJournal.Entry(key, event, clock.instant());
+        shared.record(state, key, event, entry.at());
         synchronized (lock) {
             journal.add(entry);
             state = HealthJournal.apply(state, entry, zone());
@@ -143,9 +161,28 @@ final class KeyPool {
         onEvent.run();
     }
 
-    /** The state as the proxy sees it now. */
+    /** The state as the proxy sees it now: the local state with what is shared laid over it. */
     AccountsState state() {
-        return state;
+        AccountsState local = state;
+        shared.refresh(local, false);
+        return shared.overlay(local);
+    }
+
+    /** {@code fromFile} with each key's shared state laid over it (itself without shared state). */
+    AccountsState withShared(AccountsState fromFile) {
+        return shared.overlay(fromFile);
+    }
+
+    /** Clears the limits of {@code keys} in the shared state, for every proxy (nothing without shared state). */
+    void clearShared(List<String> keys) {
+        if (!keys.isEmpty()) {
+            shared.clearLimits(keys);
+        }
+    }
+
+    /** Where the shared key state lives, and whether it can be reached. */
+    KeyStateBackend.Status sharedStatus() {
+        return shared.status();
     }
 
     /** The zone of local times (billing resets) that events are applied in. */

@@ -59,6 +59,10 @@ final class ProxyMetrics {
         Gauge.builder("kimi.keys", () -> pool.state().accounts().size())
                 .description("Keys in the accounts file")
                 .register(registry);
+        Gauge.builder("kimi.state.connected", () -> pool.sharedStatus().connected() ? 1 : 0)
+                .description("Whether the shared key state can be reached (always 1 for the accounts file)")
+                .tag("backend", pool.sharedStatus().backend())
+                .register(registry);
         Gauge.builder("kimi.requests.waiting", waiting::getAsInt)
                 .description("Requests waiting for a key to free up")
                 .register(registry);

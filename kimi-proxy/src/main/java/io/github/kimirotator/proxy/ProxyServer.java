@@ -3,6 +3,8 @@ package io.github.kimirotator.proxy;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.api.state.KeyStateBackend;
+import io.github.kimirotator.storage.state.FileKeyState;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.strategies.KeySelector;
 import io.github.kimirotator.strategies.health.HealthPolicy;
@@ -46,6 +48,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Clock clock;
     private final KeyPool pool;
     private final StateSync sync;
+    private final KeyStateBackend shared;
     private final ScheduledExecutorService timers;
     private final QueuedThreadPool serverThreads;
     private final Scheduler scheduler;
@@ -63,6 +66,18 @@ public final class ProxyServer implements AutoCloseable {
      *     a token
      */
     public ProxyServer(ProxyConfig config, AccountsStore store, KeySelector selector, HealthPolicy policy) {
+        this(config, store, selector, policy, new FileKeyState(policy.clock()));
+    }
+
+    /**
+     * A proxy whose keys' state is shared through {@code shared} (which it closes when it closes).
+     *
+     * @throws KimiException {@code INVALID_ARGUMENT} when {@code config} binds a non-loopback address without
+     *     a token
+     */
+    public ProxyServer(ProxyConfig config, AccountsStore store, KeySelector selector, HealthPolicy policy,
+            KeyStateBackend shared) {
+        this.shared = Objects.requireNonNull(shared, "shared");
         this.config = Objects.requireNonNull(config, "config");
         this.policy = Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(store, "store");
@@ -84,7 +99,8 @@ public final class ProxyServer implements AutoCloseable {
         serverThreads.setName("kimi-proxy");
         this.scheduler = new ScheduledExecutorScheduler("kimi-proxy-scheduler", true);
         this.parking = new Parking(clock, serverThreads);
-        this.pool = new KeyPool(selector, policy, config.maxInFlightPerKey(), this::stateChanged, parking::slotFreed);
+        this.pool = new KeyPool(selector, policy, config.maxInFlightPerKey(), this::stateChanged, parking::slotFreed,
+                shared);
         this.sync = new StateSync(store, pool, parking::wakeAll);
         History history = new History(clock);
         this.metrics = new ProxyMetrics(pool, policy, parking::size, history);
@@ -96,7 +112,8 @@ public final class ProxyServer implements AutoCloseable {
         server.addConnector(connector);
         this.forwarder = new Forwarder(config, pool, parking, metrics, client, timers, clock);
         Dashboard dashboard = new Dashboard(sync, selector.strategyNames(), this::status, history);
-        server.setHandler(new GracefulHandler(new RootHandler(config, forwarder, metrics, this::status, dashboard)));
+        server.setHandler(new GracefulHandler(new RootHandler(config, forwarder, metrics, this::status, dashboard,
+                pool::sharedStatus)));
         server.setStopTimeout(config.shutdownTimeout().toMillis());
     }
 
@@ -177,6 +194,12 @@ public final class ProxyServer implements AutoCloseable {
         if (started) {
             sync.close();
         }
+        shared.close();
+    }
+
+    /** Where the keys' shared state lives and whether it can be reached ({@code "state"} in the status). */
+    public KeyStateBackend.Status sharedStatus() {
+        return pool.sharedStatus();
     }
 
     /** The accounts state in memory now. */

@@ -2,6 +2,8 @@ package io.github.kimirotator.proxy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.kimirotator.api.state.KeyStateBackend;
 import io.github.kimirotator.strategies.report.StatusReport;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -34,9 +36,11 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
     private final ProxyMetrics metrics;
     private final Supplier<StatusReport> status;
     private final Dashboard dashboard;
+    private final Supplier<KeyStateBackend.Status> sharedState;
 
     RootHandler(ProxyConfig config, Forwarder forwarder, ProxyMetrics metrics, Supplier<StatusReport> status,
-            Dashboard dashboard) {
+            Dashboard dashboard, Supplier<KeyStateBackend.Status> sharedState) {
+        this.sharedState = sharedState;
         this.config = config;
         this.dashboard = dashboard;
         this.auth = new LocalAuth(config.token());
@@ -69,7 +73,7 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
                     + " `kimi-rotator serve` as x-api-key or Authorization: Bearer (`kimi-rotator config` prints"
                     + " the settings)");
         } else if (STATUS.equals(path)) {
-            send(call, "application/json", MAPPER.writeValueAsBytes(status.get()));
+            send(call, "application/json", MAPPER.writeValueAsBytes(statusDocument()));
         } else if (METRICS.equals(path)) {
             send(call, ProxyMetrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8));
         } else if (Dashboard.isApi(path)) {
@@ -78,6 +82,17 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
             forward(call);
         }
         return true;
+    }
+
+    /** The keys, and where their shared state lives: {@code "state": {"backend", "connected", "since"}}. */
+    private ObjectNode statusDocument() {
+        ObjectNode document = MAPPER.valueToTree(status.get());
+        KeyStateBackend.Status shared = sharedState.get();
+        ObjectNode state = document.putObject("state");
+        state.put("backend", shared.backend());
+        state.put("connected", shared.connected());
+        state.put("since", shared.since().toString());
+        return document;
     }
 
     private void forward(Call call) {

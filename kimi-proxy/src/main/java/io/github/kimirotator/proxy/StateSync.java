@@ -128,9 +128,32 @@ final class StateSync implements AutoCloseable {
 
     private AccountsState write(UnaryOperator<AccountsState> change) {
         List<HealthJournal.Entry> pending = pool.unflushed();
-        AccountsState written = store.update(fresh -> change.apply(HealthJournal.replay(fresh, pending, pool.zone())));
+        // With shared state, the file gets each key's shared view, so the seed and the CLI see what all proxies saw;
+        // limits a change clears (a dashboard action) are cleared there first, for every proxy.
+        AccountsState written = store.update(fresh -> {
+            AccountsState before = pool.withShared(HealthJournal.replay(fresh, pending, pool.zone()));
+            AccountsState after = change.apply(before);
+            pool.clearShared(clearedKeys(before, after));
+            return after;
+        });
         pool.flushed(pending.size(), written);
         return written;
+    }
+
+    /** The keys that are limited or disabled in {@code before} and have no limit at all in {@code after}. */
+    static List<String> clearedKeys(AccountsState before, AccountsState after) {
+        List<String> cleared = new java.util.ArrayList<>();
+        for (var b : before.accounts()) {
+            int i = after.indexOfKey(b.key());
+            if (i < 0 || !(b.disabled() || b.rateLimitResetTime() > 0 || b.billingLimitResetTime() > 0)) {
+                continue;
+            }
+            var a = after.accounts().get(i);
+            if (!a.disabled() && a.rateLimitResetTime() == 0 && a.billingLimitResetTime() == 0) {
+                cleared.add(b.key());
+            }
+        }
+        return cleared;
     }
 
     private void pollQuietly() {

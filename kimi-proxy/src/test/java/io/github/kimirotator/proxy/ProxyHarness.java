@@ -2,6 +2,7 @@ package io.github.kimirotator.proxy;
 
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.state.KeyStateBackend;
 import io.github.kimirotator.storage.AccountsFile;
 import io.github.kimirotator.strategies.DefaultKeySelector;
 import io.github.kimirotator.strategies.KeySelector;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -44,9 +46,16 @@ final class ProxyHarness implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(BOUND).build();
     private final ProxyConfig config;
+    private final Function<HealthPolicy, KeyStateBackend> shared;
     private ProxyServer proxy;
 
     private ProxyHarness(Path dir, UnaryOperator<ProxyConfig> configure, AccountsState initial) throws Exception {
+        this(dir, configure, initial, null);
+    }
+
+    private ProxyHarness(Path dir, UnaryOperator<ProxyConfig> configure, AccountsState initial,
+            Function<HealthPolicy, KeyStateBackend> shared) throws Exception {
+        this.shared = shared;
         upstream = new FakeUpstream();
         store = new AccountsFile(dir.resolve("kimi-accounts.json"), Clock.systemUTC());
         store.update(s -> initial);
@@ -58,6 +67,18 @@ final class ProxyHarness implements AutoCloseable {
     /** A proxy over {@code keys} (in this order), configured by {@code configure}. */
     static ProxyHarness start(Path dir, UnaryOperator<ProxyConfig> configure, String... keys) throws Exception {
         return new ProxyHarness(dir, configure, stateWith(keys));
+    }
+
+    /** A proxy over {@code keys} whose key state is shared through the backend {@code shared} makes. */
+    static ProxyHarness shared(Path dir, UnaryOperator<ProxyConfig> configure,
+            Function<HealthPolicy, KeyStateBackend> shared, String... keys) throws Exception {
+        return new ProxyHarness(dir, configure, stateWith(keys), shared);
+    }
+
+    /** A proxy over the accounts {@code initial} whose key state is shared through {@code shared}. */
+    static ProxyHarness shared(Path dir, UnaryOperator<ProxyConfig> configure,
+            Function<HealthPolicy, KeyStateBackend> shared, AccountsState initial) throws Exception {
+        return new ProxyHarness(dir, configure, initial, shared);
     }
 
     static ProxyHarness start(Path dir, String... keys) throws Exception {
@@ -133,6 +154,7 @@ final class ProxyHarness implements AutoCloseable {
     }
 
     private ProxyServer newProxy() {
-        return new ProxyServer(config, store, selector, policy);
+        return shared == null ? new ProxyServer(config, store, selector, policy)
+                : new ProxyServer(config, store, selector, policy, shared.apply(policy));
     }
 }

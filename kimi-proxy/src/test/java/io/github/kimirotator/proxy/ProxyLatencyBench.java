@@ -3,6 +3,7 @@ package io.github.kimirotator.proxy;
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.storage.AccountsFile;
+import io.github.kimirotator.storage.state.KeyStates;
 import io.github.kimirotator.strategies.DefaultKeySelector;
 import io.github.kimirotator.strategies.ServiceLoaderStrategyRegistry;
 import io.github.kimirotator.strategies.health.HealthPolicy;
@@ -39,7 +40,11 @@ import org.eclipse.jetty.util.Callback;
  * directly. N client threads each send requests back to back over a kept-alive connection, first straight to
  * the upstream, then through the proxy. Run by {@code bench/proxy-latency.sh}.
  *
- * <p>Arguments: {@code [concurrency=16] [seconds per run=10] [warm-up seconds=5]}.
+ * <p>With a Redis URL, the same load also goes through a proxy whose key state is shared on that Redis
+ * ({@code --state}), with the default strategy and with round-robin (a shared turn per request); then the
+ * runs are interleaved over {@code rounds} rounds and each figure is the median of its rounds.
+ *
+ * <p>Arguments: {@code [concurrency=16] [seconds per run=10] [warm-up seconds=5] [redis URL] [rounds=3]}.
  */
 public final class ProxyLatencyBench {
     private static final String KEY = "sk-kimi-benchbenchbenchbenchbench";
@@ -66,6 +71,10 @@ public final class ProxyLatencyBench {
         int concurrency = args.length > 0 ? Integer.parseInt(args[0]) : 16;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        if (args.length > 3) {
+            compareStates(concurrency, seconds, warmup, args[3], args.length > 4 ? Integer.parseInt(args[4]) : 3);
+            return;
+        }
         Path dir = Files.createTempDirectory("kimi-bench");
         Server upstream = fastUpstream();
         int upstreamPort = ((ServerConnector) upstream.getConnectors()[0]).getLocalPort();
@@ -104,6 +113,77 @@ public final class ProxyLatencyBench {
                 files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
+    }
+
+    /** Direct, file backend, Redis backend, Redis backend with round-robin: interleaved rounds, medians. */
+    private static void compareStates(int concurrency, int seconds, int warmup, String redisUrl, int rounds)
+            throws Exception {
+        Path dir = Files.createTempDirectory("kimi-bench");
+        Server upstream = fastUpstream();
+        URI upstreamUri = URI.create("http://127.0.0.1:" + ((ServerConnector) upstream.getConnectors()[0]).getLocalPort());
+        Clock clock = Clock.systemUTC();
+        HealthPolicy policy = new HealthPolicy(clock);
+        String prefix = "bench-" + System.nanoTime() + ":";
+        List<String> names = List.of("direct", "file", "redis", "redis-rr");
+        List<ProxyServer> proxies = new ArrayList<>();
+        List<URI> targets = new ArrayList<>(List.of(upstreamUri.resolve("/v1/messages")));
+        for (String name : names.subList(1, names.size())) {
+            AccountsFile store = new AccountsFile(Files.createDirectories(dir.resolve(name)).resolve("a.json"), clock);
+            AccountsState state = AccountsState.empty().withAccounts(List.of(Account.newKey(KEY, "Bench", clock.millis()),
+                    Account.newKey(KEY + "2", "Bench 2", clock.millis())));
+            store.update(s -> name.endsWith("-rr") ? state.withStrategy("round-robin") : state);
+            var selector = new DefaultKeySelector(new ServiceLoaderStrategyRegistry(List.of()), policy);
+            var config = ProxyConfig.defaults(TOKEN).withPort(0).withUpstream(upstreamUri);
+            ProxyServer proxy = name.equals("file") ? new ProxyServer(config, store, selector, policy)
+                    : new ProxyServer(config, store, selector, policy,
+                            KeyStates.open(redisUrl, prefix, java.util.Map.of(), policy));
+            proxy.start();
+            proxies.add(proxy);
+            targets.add(proxy.uri().resolve("/v1/messages"));
+        }
+        HttpClient client = new HttpClient();
+        client.setMaxConnectionsPerDestination(concurrency);
+        client.start();
+        try {
+            for (URI t : targets) {
+                run(client, t, concurrency, warmup);
+            }
+            List<List<Run>> runs = new ArrayList<>();
+            names.forEach(n -> runs.add(new ArrayList<>()));
+            for (int r = 0; r < rounds; r++) {
+                for (int i = 0; i < targets.size(); i++) {
+                    runs.get(i).add(run(client, targets.get(i), concurrency, seconds));
+                }
+            }
+            System.out.printf(Locale.ROOT, "%d concurrent connections, %d rounds of %d s per target (medians), %d cores,"
+                    + " Java %s%n", concurrency, rounds, seconds, Runtime.getRuntime().availableProcessors(),
+                    Runtime.version());
+            System.out.printf(Locale.ROOT, "%-9s %9s %9s %9s %9s %16s%n", "", "p50 ms", "p99 ms", "req/s",
+                    "+p50 ms", "+p50 over file");
+            double directP50 = median(runs.get(0), x -> x.percentileMillis(50));
+            double fileP50 = median(runs.get(1), x -> x.percentileMillis(50));
+            for (int i = 0; i < names.size(); i++) {
+                double p50 = median(runs.get(i), x -> x.percentileMillis(50));
+                System.out.printf(Locale.ROOT, "%-9s %9.3f %9.3f %9.0f %9s %16s%n", names.get(i), p50,
+                        median(runs.get(i), x -> x.percentileMillis(99)), median(runs.get(i), Run::throughput),
+                        i == 0 ? "" : String.format(Locale.ROOT, "%.3f", p50 - directP50),
+                        i < 2 ? "" : String.format(Locale.ROOT, "%.3f", p50 - fileP50));
+            }
+        } finally {
+            client.stop();
+            for (ProxyServer p : proxies) {
+                p.close();
+            }
+            upstream.stop();
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private static double median(List<Run> runs, java.util.function.ToDoubleFunction<Run> value) {
+        double[] v = runs.stream().mapToDouble(value).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private static void print(String name, Run r) {

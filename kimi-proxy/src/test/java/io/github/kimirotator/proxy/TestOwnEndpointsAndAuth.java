@@ -120,7 +120,9 @@ class TestOwnEndpointsAndAuth {
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).doesNotContain(KEY_A).doesNotContain(KEY_B);
             JsonNode status = JSON.readTree(r.body());
-            assertThat(fieldNames(status)).containsExactly("strategy", "activeIndex", "keys");
+            assertThat(fieldNames(status)).containsExactly("strategy", "activeIndex", "keys", "state");
+            assertThat(status.path("state").path("backend").asText()).isEqualTo("file");
+            assertThat(status.path("state").path("connected").asBoolean()).isTrue();
             assertThat(status.path("strategy").asText()).isEqualTo("health-based");
             JsonNode a = status.path("keys").get(0);
             assertThat(fieldNames(a)).containsExactly("index", "id", "display", "name", "health", "state",

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.ToIntFunction;
@@ -51,9 +52,16 @@ public final class DefaultKeySelector implements KeySelector {
     @Override
     public Selection select(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
             ToIntFunction<String> inFlight) {
+        return select(state, excluded, sessionId, inFlight, OptionalLong.empty());
+    }
+
+    @Override
+    public Selection select(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
+            ToIntFunction<String> inFlight, OptionalLong turn) {
         Objects.requireNonNull(excluded, "excluded");
         Objects.requireNonNull(inFlight, "inFlight");
-        return choose(state, excluded, sessionId == null ? Optional.empty() : sessionId, inFlight);
+        return choose(state, excluded, sessionId == null ? Optional.empty() : sessionId, inFlight,
+                turn == null ? OptionalLong.empty() : turn);
     }
 
     @Override
@@ -64,11 +72,11 @@ public final class DefaultKeySelector implements KeySelector {
     @Override
     public Selection rotate(AccountsState state) {
         Set<Integer> active = state.accounts().isEmpty() ? Set.of() : Set.of(state.safeActiveIndex());
-        return choose(state, active, Optional.empty(), id -> 0);
+        return choose(state, active, Optional.empty(), id -> 0, OptionalLong.empty());
     }
 
     private Selection choose(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
-            ToIntFunction<String> inFlight) {
+            ToIntFunction<String> inFlight, OptionalLong turn) {
         Instant now = policy.clock().instant();
         List<KeySnapshot> keys = snapshot(state, inFlight, now);
         List<KeyView> candidates = candidates(keys, excluded);
@@ -76,7 +84,7 @@ public final class DefaultKeySelector implements KeySelector {
             return new Selection.NoneEligible(soonestFree(keys, excluded));
         }
         SelectionRequest request = new SelectionRequest(List.copyOf(keys), candidates, state.safeActiveIndex(),
-                sessionId, now);
+                sessionId, now, turn);
         lock.lock();
         try {
             String name = state.effectiveStrategy();

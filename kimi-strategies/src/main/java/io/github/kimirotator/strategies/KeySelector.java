@@ -3,6 +3,7 @@ package io.github.kimirotator.strategies;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.strategy.Selection;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.ToIntFunction;
 
@@ -23,6 +24,15 @@ public interface KeySelector {
      */
     Selection select(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
             ToIntFunction<String> inFlight);
+
+    /**
+     * As above, with the position in a rotation shared between proxies ({@link
+     * io.github.kimirotator.api.strategy.SelectionRequest#turn()}); a selector that has no use for it ignores it.
+     */
+    default Selection select(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
+            ToIntFunction<String> inFlight, OptionalLong turn) {
+        return select(state, excluded, sessionId, inFlight);
+    }
 
     /**
      * Chooses the key {@code rotate} switches to: never the active key while another key can be chosen.

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * What a strategy is given to choose from.
@@ -17,13 +18,17 @@ import java.util.Optional;
  * @param sessionId the client's session (contract section 5), empty when the request has none or this
  *     is not a request (e.g. {@code rotate})
  * @param now the time of the selection; strategies must not read a clock of their own
+ * @param turn a position in a rotation shared by every proxy using the same shared state (contract: one
+ *     round-robin counter for all of them), increasing by one per selection across all of them; empty when
+ *     there is no shared state or it cannot be reached, and a strategy then keeps its own position
  */
 public record SelectionRequest(
         List<KeyView> keys,
         List<KeyView> candidates,
         int activeIndex,
         Optional<String> sessionId,
-        Instant now) {
+        Instant now,
+        OptionalLong turn) {
 
     public SelectionRequest {
         keys = List.copyOf(keys);
@@ -33,5 +38,12 @@ public record SelectionRequest(
         }
         sessionId = sessionId == null ? Optional.empty() : sessionId;
         Objects.requireNonNull(now, "now");
+        turn = turn == null ? OptionalLong.empty() : turn;
+    }
+
+    /** A request without a shared turn. */
+    public SelectionRequest(List<KeyView> keys, List<KeyView> candidates, int activeIndex,
+            Optional<String> sessionId, Instant now) {
+        this(keys, candidates, activeIndex, sessionId, now, OptionalLong.empty());
     }
 }

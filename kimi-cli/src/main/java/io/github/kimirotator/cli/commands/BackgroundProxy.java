@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.CliContext;
+import io.github.kimirotator.cli.GlobalOptions;
 import io.github.kimirotator.proxy.LocalToken;
 import io.github.kimirotator.proxy.ServeFile;
 import io.github.kimirotator.proxy.ServeLock;
@@ -99,6 +100,11 @@ final class BackgroundProxy {
                 .redirectInput(ProcessBuilder.Redirect.from(new File(isWindows() ? "NUL" : "/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectErrorStream(true);
+        // The shared state goes to the proxy through its environment, so a password in the URL stays out of ps.
+        String state = context.stateUrl();
+        if (state != null) {
+            builder.environment().put(GlobalOptions.STATE_VARIABLE, state);
+        }
         Process process;
         try {
             if (!Files.exists(log)) {
@@ -302,6 +308,9 @@ final class BackgroundProxy {
         command.addAll(List.of("--config", paths.accountsFile().toString()));
         if (context.options().verbose()) {
             command.add("--verbose");
+        }
+        if (context.options().statePrefix() != null) {
+            command.addAll(List.of("--state-prefix", context.options().statePrefix()));
         }
         command.add("serve");
         command.add("--detached");

@@ -1,6 +1,7 @@
 package io.github.kimirotator.cli.commands;
 
 import io.github.kimirotator.api.Account;
+import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
@@ -19,7 +20,12 @@ public final class ClearLimitsCommand extends CliCommand {
     protected int run() {
         String[] what = new String[1];
         boolean all = "all".equalsIgnoreCase(target.strip());
-        context().get(AccountsStore.class).update(state -> {
+        AccountsStore store = context().get(AccountsStore.class);
+        // The shared state first: when it cannot be reached, the file stays as it was.
+        AccountsState current = store.read();
+        context().clearSharedLimits(all ? current.accounts().stream().map(Account::key).toList()
+                : List.of(current.accounts().get(Arguments.index(target, current)).key()));
+        store.update(state -> {
             if (all) {
                 List<Account> cleared = state.accounts().stream().map(HealthPolicy::clearLimits).toList();
                 what[0] = cleared.isEmpty() ? null : "all " + cleared.size() + (cleared.size() == 1 ? " key" : " keys");

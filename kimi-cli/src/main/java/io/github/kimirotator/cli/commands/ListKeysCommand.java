@@ -22,7 +22,7 @@ public final class ListKeysCommand extends CliCommand {
     @Override
     protected int run() {
         HealthPolicy policy = context().get(HealthPolicy.class);
-        AccountsState state = policy.autoRecover(context().get(AccountsStore.class).read());
+        AccountsState state = policy.autoRecover(context().sharedView(context().get(AccountsStore.class).read()));
         PrintStream out = context().out();
         if (context().options().json()) {
             out.println(Json.write(StatusReport.of(state, policy, id -> 0)));

@@ -4,6 +4,7 @@ import io.github.kimirotator.api.Names;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.api.state.KeyStateBackend;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.proxy.LocalToken;
 import io.github.kimirotator.proxy.ProxyConfig;
@@ -12,6 +13,7 @@ import io.github.kimirotator.proxy.ServeFile;
 import io.github.kimirotator.proxy.ServeLock;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.storage.ConfigPaths;
+import io.github.kimirotator.storage.state.RedisKeyState;
 import io.github.kimirotator.strategies.KeySelector;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.github.kimirotator.strategies.health.KeyStatus;
@@ -35,7 +37,10 @@ import picocli.CommandLine.Option;
         footerHeading = "%nEnvironment:%n",
         footer = {
             "  " + ServeCommand.UPSTREAM_VARIABLE + "   the upstream API when --upstream is not given",
-            "  KIMI_ROTATOR_LOG_LEVEL  the log level (e.g. debug)"})
+            "  KIMI_ROTATOR_LOG_LEVEL  the log level (e.g. debug)",
+            "  KIMI_ROTATOR_STATE      shared key state on Redis when --state is not given",
+            "  KIMI_ROTATOR_REDIS_PASSWORD  the Redis password when the URL holds none",
+            "  KIMI_ROTATOR_STATE_SECRET    team secret of the key fingerprints in Redis"})
 public final class ServeCommand extends CliCommand {
     static final String UPSTREAM_VARIABLE = ServeOptions.UPSTREAM_VARIABLE;
 
@@ -59,13 +64,15 @@ public final class ServeCommand extends CliCommand {
         ServeFile serveFile;
         AccountsStore store;
         HealthPolicy policy;
+        KeyStateBackend shared;
         try {
             if (!options.noAuth()) {
                 config = config.withToken(LocalToken.loadOrCreate(ownDir));
             }
             store = context().get(AccountsStore.class);
             policy = context().get(HealthPolicy.class);
-            server = new ProxyServer(config, store, context().get(KeySelector.class), policy);
+            shared = context().get(KeyStateBackend.class);
+            server = new ProxyServer(config, store, context().get(KeySelector.class), policy, shared);
             server.start();
             // The lock is ours, so a serve.json found here was left by a proxy that is gone: replace it.
             Files.deleteIfExists(ownDir.resolve(BackgroundProxy.CLIENTS_NAME));
@@ -90,7 +97,13 @@ public final class ServeCommand extends CliCommand {
             lock.close();
             stopped.countDown();
         }, "kimi-rotator-shutdown"));
-        printBanner(url, config, store.read(), policy);
+        printBanner(url, config, shared.overlay(store.read()), policy);
+        if (shared.status().shared()) {
+            context().out().println("Shared key state: " + RedisKeyState.redacted(context().stateUrl())
+                    + (context().options().statePrefix() != null ? " (prefix " + context().options().statePrefix() + ")" : "")
+                    + (shared.status().connected() ? ", connected" : ", not reachable yet: serving from local state"));
+            context().out().flush();
+        }
         stopped.await();
         return 0;
     }

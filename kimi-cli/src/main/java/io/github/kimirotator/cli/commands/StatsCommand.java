@@ -25,7 +25,7 @@ public final class StatsCommand extends CliCommand {
 
     @Override
     protected int run() {
-        AccountsState state = context().get(AccountsStore.class).read();
+        AccountsState state = context().sharedView(context().get(AccountsStore.class).read());
         LocalDate today = LocalDate.now(context().get(Clock.class).withZone(ZoneOffset.UTC));
         List<Map<String, Object>> rows = new ArrayList<>();
         long total = 0;

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -35,6 +36,9 @@ public final class HealthPolicy {
     public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(60);
     public static final Duration MIN_BILLING_LIMIT = Duration.ofHours(1);
     public static final Duration MEMBERSHIP_LIMIT = Duration.ofHours(24);
+    public static final String REASON_RATE_LIMITED = "rate limited";
+    public static final String REASON_BILLING = "billing limit";
+    public static final String REASON_MEMBERSHIP = "membership not verified";
 
     private final Clock clock;
 
@@ -80,23 +84,23 @@ public final class HealthPolicy {
             if (billing.soft() && hits < 2) {
                 return rateLimit(b, account, DEFAULT_RETRY_AFTER, nowMillis);
             }
-            long until = Math.max(nextLocalMidnight(now).toEpochMilli(), now.plus(MIN_BILLING_LIMIT).toEpochMilli());
+            long until = billingLimitUntil(now);
             return b.healthScore(clamp(account.healthScore() - BILLING_PENALTY))
                     .billingLimitResetTime(Math.max(account.billingLimitResetTime(), until))
-                    .limitReason(reason(account, until, "billing limit"))
+                    .limitReason(reason(account, until, REASON_BILLING))
                     .build();
         }
         if (event instanceof HealthEvent.MembershipRefused) {
             long until = now.plus(MEMBERSHIP_LIMIT).toEpochMilli();
             return b.healthScore(clamp(account.healthScore() - MEMBERSHIP_PENALTY))
                     .billingLimitResetTime(Math.max(account.billingLimitResetTime(), until))
-                    .limitReason(reason(account, until, "membership not verified"))
+                    .limitReason(reason(account, until, REASON_MEMBERSHIP))
                     .build();
         }
         if (event instanceof HealthEvent.KeyRejected rejected) {
             return b.healthScore(clamp(account.healthScore() - REJECTED_PENALTY))
                     .disabled(true)
-                    .limitReason("key rejected (" + rejected.status() + ")")
+                    .limitReason(rejectedReason(rejected))
                     .build();
         }
         if (event instanceof HealthEvent.Failure) {
@@ -105,16 +109,39 @@ public final class HealthPolicy {
         throw new IllegalArgumentException("unknown event " + event);
     }
 
+    /**
+     * {@code account} after {@code event} that happened at {@code at} (billing resets in {@code zone}).
+     * Recovery due by then is applied first when {@code autoRecover} is on, as it would have been when the key
+     * was considered; otherwise the penalty's new {@code lastPenaltyAt} would erase the recovery for good.
+     * Replaying recorded events through this gives exactly the effect they had when they happened.
+     */
+    public static Account applyAt(Account account, HealthEvent event, Instant at, ZoneId zone, boolean autoRecover,
+            int cooldownMinutes) {
+        HealthPolicy atEvent = new HealthPolicy(Clock.fixed(at, zone));
+        Account base = autoRecover ? atEvent.recover(account, cooldownMinutes) : account;
+        return atEvent.apply(base, event);
+    }
+
     private static Account rateLimit(Account.Builder b, Account account, Duration retryAfter, long nowMillis) {
         long until = plusSaturated(nowMillis, retryAfter);
         return b.healthScore(clamp(account.healthScore() - RATE_LIMIT_PENALTY))
                 .rateLimitResetTime(Math.max(account.rateLimitResetTime(), until))
-                .limitReason(reason(account, until, "rate limited"))
+                .limitReason(reason(account, until, REASON_RATE_LIMITED))
                 .build();
     }
 
+    /** When a billing limit that starts at {@code now} ends: the next local midnight, at least an hour away. */
+    public long billingLimitUntil(Instant now) {
+        return Math.max(nextLocalMidnight(now).toEpochMilli(), now.plus(MIN_BILLING_LIMIT).toEpochMilli());
+    }
+
+    /** The reason shown for a key the upstream rejected. */
+    public static String rejectedReason(HealthEvent.KeyRejected rejected) {
+        return "key rejected (" + rejected.status() + ")";
+    }
+
     /** {@code nowMillis} plus {@code d}, never before now; saturates so that an absurd Retry-After cannot overflow. */
-    private static long plusSaturated(long nowMillis, Duration d) {
+    public static long plusSaturated(long nowMillis, Duration d) {
         if (d.isNegative()) {
             return nowMillis;
         }

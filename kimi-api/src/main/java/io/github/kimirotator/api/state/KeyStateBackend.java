@@ -1,0 +1,58 @@
+package io.github.kimirotator.api.state;
+
+import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.HealthEvent;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.OptionalLong;
+
+/**
+ * Where the keys' shared state lives: health, limits and their reasons, the disabled flag, counters, daily
+ * counts and the round-robin position. The accounts file always holds the keys and the settings; a backend
+ * may keep the per-key state somewhere several proxies see it (Redis), or nowhere but the file.
+ *
+ * <p>The proxy's request path calls {@link #refresh(AccountsState, boolean)} (at most one round trip, usually
+ * none) outside its own lock and {@link #overlay(AccountsState)} (never any I/O) inside it;
+ * {@link #record(AccountsState, String, HealthEvent, Instant)} never blocks. A backend that cannot reach its
+ * store keeps answering from what it knows locally and says so in {@link #status()}.
+ */
+public interface KeyStateBackend extends AutoCloseable {
+
+    /** Whether the backend is reachable, and since when it is in that condition. */
+    record Status(String backend, boolean shared, boolean connected, Instant since) {
+    }
+
+    /**
+     * Makes the shared view fresh enough for a selection over {@code local}'s keys: a cached view younger than
+     * a few hundred milliseconds and not invalidated is kept; otherwise it is read again in one round trip.
+     *
+     * @param turn whether the selection needs a position in the shared rotation (round-robin)
+     * @return that position, when {@code turn} was asked and the backend shares one; else empty
+     */
+    OptionalLong refresh(AccountsState local, boolean turn);
+
+    /**
+     * {@code local} with each key's shared fields taken from the shared view (with this process's own events
+     * not yet in it applied on top), and recovery due now applied. No I/O. A backend that shares nothing
+     * returns {@code local}.
+     */
+    AccountsState overlay(AccountsState local);
+
+    /**
+     * {@code event} happened to {@code key} at {@code at}; {@code local} gives the settings (recovery) and the
+     * key's values if the shared store has never seen it. Never blocks: the write happens behind.
+     */
+    void record(AccountsState local, String key, HealthEvent event, Instant at);
+
+    /** Clears the limits of {@code keys} and re-enables them, for every proxy sharing this state. Waits for it. */
+    void clearLimits(Collection<String> keys);
+
+    /** Reads the shared view now and waits for it (the CLI); a backend that shares nothing does nothing. */
+    void sync(AccountsState local);
+
+    Status status();
+
+    /** Writes what is pending, as far as that is possible within a short time, and lets go of connections. */
+    @Override
+    void close();
+}

@@ -1,0 +1,217 @@
+package io.github.kimirotator.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * The README's team setup through the launcher: two "machines" (homes with their own accounts files) serve the
+ * same keys with {@code --state} on one Redis; a 429 seen by one is avoided by the other, and {@code list-keys},
+ * {@code stats} and {@code clear-limits} with {@code --state} show and change the shared view.
+ */
+class TeamSetupIT {
+    static final String IMAGE = "local/kimi-redis:7";
+    static final String KEY_A = "sk-kimi-TEAMTEAMTEAMTEAMTEAM0000aaaa";
+    static final String KEY_B = "sk-kimi-TEAMTEAMTEAMTEAMTEAM0000bbbb";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    HttpServer upstream;
+    GenericContainer<?> redis;
+    final List<Process> serves = new ArrayList<>();
+    final List<String> keysSeen = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process p : serves) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        if (upstream != null) {
+            upstream.stop(0);
+        }
+        if (redis != null) {
+            redis.stop();
+        }
+    }
+
+    @Test
+    void twoMachinesShareTheKeysStateThroughRedis() throws Exception {
+        String url = startRedis();
+        AtomicBoolean limitA = new AtomicBoolean(true);
+        upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        upstream.createContext("/v1/messages", exchange -> {
+            String key = exchange.getRequestHeaders().getFirst("x-api-key");
+            keysSeen.add(key);
+            exchange.getRequestBody().readAllBytes();
+            boolean limited = KEY_A.equals(key) && limitA.getAndSet(false);
+            byte[] body = (limited ? "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow\"}}"
+                    : "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":\"pong\"}]}")
+                    .getBytes(StandardCharsets.UTF_8);
+            if (limited) {
+                exchange.getResponseHeaders().add("retry-after", "600");
+            }
+            exchange.sendResponseHeaders(limited ? 429 : 200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        upstream.start();
+        String upstreamUrl = "http://127.0.0.1:" + upstream.getAddress().getPort();
+
+        List<Launcher> machines = new ArrayList<>();
+        List<String> proxies = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Launcher m = new Launcher(Files.createDirectories(dir.resolve("machine" + i)))
+                    .env("KIMI_ROTATOR_STATE_SECRET", "team-secret");
+            m.run("add-key", KEY_A, "A");
+            m.run("add-key", KEY_B, "B");
+            machines.add(m);
+        }
+        machines.get(1).env("KIMI_ROTATOR_STATE", url);
+        for (int i = 0; i < 2; i++) {
+            List<String> args = new ArrayList<>(List.of("serve", "--no-auth", "--port", "0", "--upstream", upstreamUrl));
+            if (i == 0) {
+                args.addAll(List.of("--state", url, "--state-prefix", "team:"));
+            } else {
+                args.addAll(List.of("--state-prefix", "team:"));
+            }
+            Process serve = machines.get(i).start(Launcher.bin("kimi-rotator"), args.toArray(String[]::new));
+            serves.add(serve);
+            BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
+            String banner = out.readLine();
+            assertThat(banner).startsWith("Listening on http://127.0.0.1:");
+            proxies.add(banner.substring("Listening on ".length(), banner.indexOf(' ', "Listening on ".length())));
+            String line;
+            do {
+                line = out.readLine();
+            } while (line != null && !line.startsWith("Shared key state:"));
+            assertThat(line).isEqualTo("Shared key state: " + url + " (prefix team:), connected");
+        }
+
+        assertThat(post(proxies.get(0))).isEqualTo(200);
+        assertThat(keysSeen).containsExactly(KEY_A, KEY_B);
+        Launcher other = machines.get(1);
+        // The other machine's own file knows nothing of the 429; the shared view does.
+        assertThat(eventually(() -> keyState(other, 0).equals("limited"))).isTrue();
+        assertThat(post(proxies.get(1))).isEqualTo(200);
+        assertThat(keysSeen).containsExactly(KEY_A, KEY_B, KEY_B);
+
+        // Three requests went upstream through two proxies: the shared statistics count all of them.
+        assertThat(eventually(() -> sharedTotal(other) == 3)).isTrue();
+
+        Launcher.Result clear = other.run("clear-limits", "all", "--state-prefix", "team:");
+        assertThat(clear.exitCode()).as(clear.err()).isZero();
+        Launcher first = machines.get(0).env("KIMI_ROTATOR_STATE", url);
+        assertThat(keyState(first, 0)).isEqualTo("active");
+        HttpResponse<String> status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(proxies.get(0) + "/_kimi/status")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(JSON.readTree(status.body()).path("state").path("backend").asText()).isEqualTo("redis");
+        assertThat(eventually(() -> proxyKeyState(proxies.get(0), 0).equals("active"))).isTrue();
+    }
+
+    private static long sharedTotal(Launcher machine) {
+        try {
+            Launcher.Result stats = machine.run("--json", "stats", "--state-prefix", "team:");
+            assertThat(stats.exitCode()).as(stats.err()).isZero();
+            assertThat(stats.out()).doesNotContain(KEY_A).doesNotContain(KEY_B);
+            return JSON.readTree(stats.out()).path("aggregate").path("totalRequests").asLong();
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String proxyKeyState(String proxy, int index) {
+        try {
+            HttpResponse<String> status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(proxy + "/_kimi/status")).build(), HttpResponse.BodyHandlers.ofString());
+            return JSON.readTree(status.body()).path("keys").get(index).path("state").asText();
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String keyState(Launcher machine, int index) {
+        try {
+            Launcher.Result list = machine.run("--json", "list-keys", "--state-prefix", "team:");
+            assertThat(list.exitCode()).as(list.err()).isZero();
+            return JSON.readTree(list.out()).path("keys").get(index).path("state").asText();
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int post(String proxy) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(proxy + "/v1/messages"))
+                        .timeout(Duration.ofSeconds(30))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"kimi-for-coding\",\"messages\":[]}"))
+                        .build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    private static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return condition.getAsBoolean();
+    }
+
+    private String startRedis() throws Exception {
+        boolean available = DockerClientFactory.instance().isDockerAvailable();
+        if (!available && System.getenv("CI") == null) {
+            Assumptions.abort("no container engine can run here; team setup test skipped (never on CI)");
+        }
+        assertThat(available).as("a container engine on CI (.ci/run starts dockerd)").isTrue();
+        Process inspect = new ProcessBuilder("docker", "image", "inspect", IMAGE).redirectErrorStream(true).start();
+        inspect.getInputStream().readAllBytes();
+        if (inspect.waitFor() != 0) {
+            Process build = new ProcessBuilder("sh", System.getProperty("kimi.redisImageScript"), IMAGE)
+                    .redirectErrorStream(true).start();
+            String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(build.waitFor(2, TimeUnit.MINUTES)).isTrue();
+            assertThat(build.exitValue()).as(output).isZero();
+        }
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        redis = new GenericContainer<>(DockerImageName.parse(IMAGE))
+                .withImagePullPolicy(name -> false)
+                .withNetworkMode("host")
+                .withCommand("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "")
+                .waitingFor(Wait.forLogMessage(".*Ready to accept connections.*", 1)
+                        .withStartupTimeout(Duration.ofSeconds(30)));
+        redis.start();
+        return "redis://127.0.0.1:" + port;
+    }
+}

@@ -1,0 +1,271 @@
+package io.github.kimirotator.proxy;
+
+import static io.github.kimirotator.proxy.ProxyHarness.KEY_A;
+import static io.github.kimirotator.proxy.ProxyHarness.KEY_B;
+import static io.github.kimirotator.proxy.ProxyHarness.KEY_C;
+import static io.github.kimirotator.proxy.ProxyHarness.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.state.KeyStateBackend;
+import io.github.kimirotator.storage.state.RedisKeyState;
+import io.github.kimirotator.strategies.health.HealthPolicy;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three proxies in this JVM share key state through one real Redis, in front of one fake upstream: what one
+ * proxy learns protects the others, round-robin is fair over all of them, counters are exact, and nothing in
+ * Redis holds a key.
+ */
+class TestSharedState {
+    static final AtomicInteger PREFIXES = new AtomicInteger();
+    static final ObjectMapper JSON = new ObjectMapper();
+    static RedisFixture redis;
+
+    @TempDir
+    Path dir;
+    final List<ProxyHarness> proxies = new ArrayList<>();
+    final String prefix = "t" + PREFIXES.incrementAndGet() + ":";
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        redis = RedisFixture.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @AfterEach
+    void closeProxies() throws Exception {
+        for (ProxyHarness p : proxies) {
+            p.close();
+        }
+    }
+
+    static Function<HealthPolicy, KeyStateBackend> redisState(String url, String prefix) {
+        return policy -> new RedisKeyState(url, null, prefix, null, policy, Duration.ofMillis(200));
+    }
+
+    /** {@code n} proxies over {@code initial}, sharing state and the first proxy's upstream. */
+    void startProxies(int n, AccountsState initial) throws Exception {
+        for (int i = 0; i < n; i++) {
+            Path own = Files.createDirectories(dir.resolve("proxy" + i));
+            var upstream = proxies.isEmpty() ? null : proxies.get(0).upstream.base();
+            proxies.add(ProxyHarness.shared(own, c -> upstream == null ? c : c.withUpstream(upstream),
+                    redisState(redis.url(), prefix), initial));
+        }
+        for (ProxyHarness p : proxies) {
+            assertThat(eventually(() -> p.proxy().sharedStatus().connected())).isTrue();
+        }
+    }
+
+    FakeUpstream upstream() {
+        return proxies.get(0).upstream;
+    }
+
+    @Test
+    void aRateLimitSeenByOneProxyIsAvoidedByTheOthers() throws Exception {
+        startProxies(3, ProxyHarness.stateWith(KEY_A, KEY_B));
+        upstream().then(KEY_A, FakeUpstream.error(429, "rate_limit_error", "slow down", "retry-after", "600"))
+                .always(KEY_A, FakeUpstream.message()).always(KEY_B, FakeUpstream.message());
+
+        assertThat(proxies.get(0).postMessage().statusCode()).isEqualTo(200);
+        assertThat(upstream().keysTried()).containsExactly(KEY_A, KEY_B);
+        RedisKeyState probe = new RedisKeyState(redis.url(), null, prefix, null,
+                proxies.get(0).policy, Duration.ofSeconds(1));
+        try (probe) {
+            String hashA = probe.hashOf(KEY_A);
+            assertThat(eventually(() -> !"0".equals(redis.commands().hget(hashA, "rl"))
+                    && redis.commands().hget(hashA, "rl") != null)).isTrue();
+        }
+
+        for (ProxyHarness p : proxies.subList(1, 3)) {
+            assertThat(p.postMessage().statusCode()).isEqualTo(200);
+        }
+        assertThat(upstream().keysTried()).containsExactly(KEY_A, KEY_B, KEY_B, KEY_B);
+
+        // The same request through a proxy that does not share the state would have used the limited key.
+        try (ProxyHarness alone = ProxyHarness.start(Files.createDirectories(dir.resolve("alone")),
+                c -> c.withUpstream(upstream().base()), KEY_A, KEY_B)) {
+            assertThat(alone.postMessage().statusCode()).isEqualTo(200);
+            assertThat(upstream().keysTried()).last().isEqualTo(KEY_A);
+        }
+
+        HttpResponse<String> status = proxies.get(2).send(proxies.get(2).request("/_kimi/status").GET());
+        JsonNode doc = JSON.readTree(status.body());
+        assertThat(doc.path("keys").get(0).path("state").asText()).isEqualTo("limited");
+        assertThat(doc.path("keys").get(0).path("reason").asText()).isEqualTo("rate limited");
+        assertThat(doc.path("state").path("backend").asText()).isEqualTo("redis");
+        assertThat(doc.path("state").path("connected").asBoolean()).isTrue();
+        assertThat(proxies.get(2).send(proxies.get(2).request("/_kimi/metrics").GET()).body())
+                .containsPattern("(?m)^kimi_state_connected\\{backend=\"redis\"} 1");
+        // Proxy 2 saw no 429 itself; its accounts file still gets the shared view, for the seed and the CLI.
+        assertThat(eventually(() -> proxies.get(1).stored(KEY_A).limitedUntil() > ProxyHarness.START.toEpochMilli()))
+                .isTrue();
+        assertNoRawKeyInRedis();
+
+        // Clear limits in one proxy's dashboard: cleared for every proxy.
+        ProxyHarness third = proxies.get(2);
+        HttpResponse<String> cleared = third.send(third.request("/_kimi/api/keys/0/clear-limits")
+                .header("content-type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")));
+        assertThat(cleared.statusCode()).as(cleared.body()).isEqualTo(200);
+        for (ProxyHarness p : proxies) {
+            assertThat(eventually(() -> !p.account(KEY_A).isLimited(ProxyHarness.START.toEpochMilli()))).isTrue();
+        }
+    }
+
+    @Test
+    void aPasswordFromTheUrlOrTheEnvironmentIsUsedAndNeverShown() throws Exception {
+        String password = "s3cret-redis-password";
+        redis.commands().configSet("requirepass", password);
+        try {
+            HealthPolicy policy = new HealthPolicy(new MutableClock(ProxyHarness.START));
+            try (RedisKeyState inUrl = new RedisKeyState("redis://:" + password + "@127.0.0.1:" + redis.port, null,
+                    prefix, null, policy, Duration.ofSeconds(1));
+                    RedisKeyState fromVariable = new RedisKeyState(redis.url(), password, prefix, null, policy,
+                            Duration.ofSeconds(1));
+                    RedisKeyState without = new RedisKeyState(redis.url(), null, prefix, null, policy,
+                            Duration.ofSeconds(1))) {
+                assertThat(inUrl.status().connected()).isTrue();
+                assertThat(fromVariable.status().connected()).isTrue();
+                assertThat(without.status().connected()).isFalse();
+                var failure = org.assertj.core.api.Assertions.catchThrowable(() -> without.sync(AccountsState.empty()));
+                assertThat(failure).hasMessageStartingWith("shared state on redis 127.0.0.1:" + redis.port);
+                assertThat(RedisKeyState.redacted("redis://:" + password + "@127.0.0.1:1/2"))
+                        .isEqualTo("redis://***@127.0.0.1:1/2");
+            }
+        } finally {
+            redis.commands().auth(password);
+            redis.commands().configSet("requirepass", "");
+        }
+    }
+
+    @Test
+    void roundRobinIsFairOverAllProxiesTogether() throws Exception {
+        startProxies(3, ProxyHarness.stateWith(KEY_A, KEY_B, KEY_C).withStrategy("round-robin"));
+        for (String k : List.of(KEY_A, KEY_B, KEY_C)) {
+            upstream().always(k, FakeUpstream.message());
+        }
+        ExecutorService clients = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                ProxyHarness p = proxies.get(i % 3);
+                answers.add(clients.submit(() -> p.postMessage().statusCode()));
+            }
+            for (Future<Integer> a : answers) {
+                assertThat(a.get()).isEqualTo(200);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        Map<String, Integer> share = new HashMap<>();
+        upstream().keysTried().forEach(k -> share.merge(k, 1, Integer::sum));
+        assertThat(share.keySet()).containsExactlyInAnyOrder(KEY_A, KEY_B, KEY_C);
+        assertThat(share.values()).allSatisfy(n -> assertThat(n).isBetween(99, 101));
+    }
+
+    @Test
+    void concurrentRequestsOverAllProxiesGiveExactSharedCounters() throws Exception {
+        startProxies(3, ProxyHarness.stateWith(KEY_A, KEY_B).withStrategy("round-robin"));
+        upstream().always(KEY_A, FakeUpstream.message()).always(KEY_B, FakeUpstream.message());
+        int total = 1000;
+        ExecutorService clients = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < total; i++) {
+                ProxyHarness p = proxies.get(i % 3);
+                answers.add(clients.submit(() -> p.postMessage().statusCode()));
+            }
+            for (Future<Integer> a : answers) {
+                assertThat(a.get()).isEqualTo(200);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        RedisKeyState probe = new RedisKeyState(redis.url(), null, prefix, null, proxies.get(0).policy,
+                Duration.ofSeconds(1));
+        try (probe) {
+            RedisCommands<String, String> r = redis.commands();
+            assertThat(eventually(() -> sum(r, probe, "tr") == total)).as("total in Redis").isTrue();
+            assertThat(sum(r, probe, "sr")).isEqualTo(total);
+            Map<String, Long> sentPerKey = new HashMap<>();
+            upstream().keysTried().forEach(k -> sentPerKey.merge(k, 1L, Long::sum));
+            for (String k : List.of(KEY_A, KEY_B)) {
+                assertThat(Long.parseLong(r.hget(probe.hashOf(k), "tr"))).as(k).isEqualTo(sentPerKey.get(k));
+            }
+            String today = "d:" + ProxyHarness.START.toString().substring(0, 10);
+            assertThat(Long.parseLong(r.hget(probe.hashOf(KEY_A), today))
+                    + Long.parseLong(r.hget(probe.hashOf(KEY_B), today))).isEqualTo(total);
+            // Every proxy's view shows the shared totals once its cached read has expired.
+            for (ProxyHarness p : proxies) {
+                assertThat(eventually(() -> p.account(KEY_A).totalRequests() + p.account(KEY_B).totalRequests()
+                        == total)).isTrue();
+            }
+        }
+        assertNoRawKeyInRedis();
+    }
+
+    private static long sum(RedisCommands<String, String> r, RedisKeyState probe, String field) {
+        long n = 0;
+        for (String k : List.of(KEY_A, KEY_B)) {
+            String v = r.hget(probe.hashOf(k), field);
+            n += v == null ? 0 : Long.parseLong(v);
+        }
+        return n;
+    }
+
+    /** Every key name, field and value in Redis, whatever its type: none holds a key or part of one. */
+    static void assertNoRawKeyInRedis() {
+        RedisCommands<String, String> r = redis.commands();
+        List<String> everything = new ArrayList<>();
+        ScanCursor cursor = ScanCursor.INITIAL;
+        do {
+            KeyScanCursor<String> page = r.scan(cursor, ScanArgs.Builder.limit(500));
+            for (String name : page.getKeys()) {
+                everything.add(name);
+                switch (r.type(name)) {
+                    case "hash" -> r.hgetall(name).forEach((f, v) -> {
+                        everything.add(f);
+                        everything.add(v);
+                    });
+                    case "string" -> everything.add(r.get(name));
+                    case "list" -> everything.addAll(r.lrange(name, 0, -1));
+                    case "set" -> everything.addAll(r.smembers(name));
+                    default -> everything.add("unexpected type of " + name);
+                }
+            }
+            cursor = page;
+        } while (!cursor.isFinished());
+        assertThat(everything).isNotEmpty();
+        assertThat(everything).noneMatch(s -> s.contains("sk-kimi") || s.contains("aaaaaaaaaaaa")
+                || s.contains("bbbbbbbbbbbb") || s.contains("cccccccccccc") || s.startsWith("unexpected"));
+    }
+}

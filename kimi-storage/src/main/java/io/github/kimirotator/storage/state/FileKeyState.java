@@ -1,0 +1,56 @@
+package io.github.kimirotator.storage.state;
+
+import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.HealthEvent;
+import io.github.kimirotator.api.state.KeyStateBackend;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.OptionalLong;
+
+/**
+ * No shared state: each key's state lives in the accounts file alone, which the proxy and the CLI already
+ * read and write. Every method is free.
+ */
+public final class FileKeyState implements KeyStateBackend {
+    private final Status status;
+
+    public FileKeyState(Clock clock) {
+        this.status = new Status("file", false, true, clock.instant());
+    }
+
+    @Override
+    public OptionalLong refresh(AccountsState local, boolean turn) {
+        return OptionalLong.empty();
+    }
+
+    @Override
+    public AccountsState overlay(AccountsState local) {
+        return local;
+    }
+
+    @Override
+    public void record(AccountsState local, String key, HealthEvent event, Instant at) {
+        // The proxy's own journal writes the event to the accounts file.
+    }
+
+    @Override
+    public void clearLimits(Collection<String> keys) {
+        // clear-limits changes the accounts file, which is the whole state.
+    }
+
+    @Override
+    public void sync(AccountsState local) {
+        // Nothing is kept anywhere else.
+    }
+
+    @Override
+    public Status status() {
+        return status;
+    }
+
+    @Override
+    public void close() {
+        // Nothing to let go of.
+    }
+}

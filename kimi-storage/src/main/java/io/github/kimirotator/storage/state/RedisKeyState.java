@@ -1,0 +1,764 @@
+package io.github.kimirotator.storage.state;
+
+import io.github.kimirotator.api.Account;
+import io.github.kimirotator.api.AccountsState;
+import io.github.kimirotator.api.ErrorCode;
+import io.github.kimirotator.api.HealthEvent;
+import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.api.state.KeyStateBackend;
+import io.github.kimirotator.strategies.health.HealthPolicy;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Key state shared through Redis (or a Redis-protocol server) by every proxy that uses the same URL and prefix.
+ *
+ * <p>In Redis, per key (named by its {@link Fingerprints fingerprint}, never the key): one hash {@code
+ * <prefix>key:<fp>} with health, limits, reason, disabled flag, counters and daily counts. Beside it: {@code
+ * <prefix>rr}, the shared round-robin counter; {@code <prefix>applied}, each proxy's last applied event
+ * number; and the channel {@code <prefix>events}, on which each change is announced.
+ *
+ * <p>Events: {@link #record} numbers the event and queues it; one writer thread sends queued events in order
+ * (pipelined), each applied by one Lua script, atomically and at most once (the script skips a number it has
+ * already applied). Until Redis confirms, the event stays in a local journal, so this proxy's view includes it
+ * and nothing is lost while Redis is away: when it comes back, the journal is sent, and the script's rules
+ * merge it (later limit wins, counters add).
+ *
+ * <p>Reads: {@link #refresh} keeps a snapshot of the keys' hashes, read in one round trip (one script that
+ * also takes a round-robin turn when asked) and kept for {@value #SNAPSHOT_MILLIS} ms or until another proxy
+ * announces a change. {@link #overlay} is the snapshot plus this proxy's journal, with no I/O. When Redis
+ * does not answer within the timeout, the proxy goes on with what it knows (logged once), and a probe brings
+ * it back.
+ */
+public final class RedisKeyState implements KeyStateBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisKeyState.class);
+    static final long SNAPSHOT_MILLIS = 250;
+    private static final long PROBE_MILLIS = 250;
+    private static final int BATCH = 256;
+    private static final int MAX_JOURNAL = 100_000;
+    /** Lua numbers are doubles: times beyond this could not be stored exactly. */
+    public static final long MAX_TIME = (1L << 53) - 1;
+
+    private static final String EVENT = resource("event.lua");
+    private static final String READ = resource("read.lua");
+    private static final String CLEAR = resource("clear.lua");
+
+    private final String display;
+    private final String prefix;
+    private final String channel;
+    private final String proxyId = UUID.randomUUID().toString();
+    private final Fingerprints fingerprints;
+    private final HealthPolicy policy;
+    private final Clock clock;
+    private final Duration timeout;
+    private final RedisClient client;
+    private final Map<String, String> shas = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final ReentrantLock journalLock = new ReentrantLock();
+    private final Condition journalGrew = journalLock.newCondition();
+    private final ArrayDeque<Pending> journal = new ArrayDeque<>();
+    private long nextSeq = 1;
+    private volatile long ackedSeq;
+    private final AtomicLong journalVersion = new AtomicLong();
+    private final AtomicLong invalidations = new AtomicLong();
+
+    private volatile StatefulRedisConnection<String, String> connection;
+    private volatile StatefulRedisPubSubConnection<String, String> pubSub;
+    private volatile Snapshot snapshot = Snapshot.EMPTY;
+    private volatile Overlaid overlaid;
+    /** Each shared key's state as this proxy sees it: the snapshot with its own newer events applied. */
+    private volatile Map<String, Account> sharedByFp = Map.of();
+    private volatile Status status;
+    private volatile boolean closed;
+    private boolean downLogged;
+    private final Thread writer;
+
+    /** One event not yet known to be in Redis, or in Redis but not yet in a snapshot read after it. */
+    private record Pending(long seq, String key, String fp, HealthEvent event, Instant at, boolean autoRecover,
+            int cooldownMinutes, Account seed) {
+    }
+
+    /** Shared fields of some keys as read at one moment, and up to which of our events they include. */
+    private record Snapshot(Map<String, Map<String, String>> byFp, long appliedSeq, long readAtNanos,
+            long invalidationsAtRead, java.util.Set<String> fps) {
+        static final Snapshot EMPTY = new Snapshot(Map.of(), -1, Long.MIN_VALUE / 2, -1, java.util.Set.of());
+    }
+
+    /** The last overlay, reused while nothing it depends on has changed. */
+    private record Overlaid(AccountsState local, long journalVersion, long atMillis, AccountsState result) {
+    }
+
+    /**
+     * @param url {@code redis://HOST:PORT[/DB]} or {@code rediss://…}, with or without a password
+     * @param password used when the URL holds none ({@code KIMI_ROTATOR_REDIS_PASSWORD}); may be null
+     * @param prefix of every Redis key, e.g. {@code kimi-rotator:}
+     * @param secret the team secret of fingerprints; may be null
+     * @param timeout how long a request waits for Redis before going on without it
+     * @throws KimiException {@code INVALID_ARGUMENT} when the URL is not a Redis URL
+     */
+    public RedisKeyState(String url, String password, String prefix, String secret, HealthPolicy policy,
+            Duration timeout) {
+        RedisURI uri = parse(url);
+        if (!url.matches("rediss?://[^/]*@.*") && password != null && !password.isEmpty()) {
+            uri.setAuthentication(password);
+        }
+        uri.setTimeout(timeout.multipliedBy(4));
+        this.display = uri.getHost() + ":" + uri.getPort() + (uri.getDatabase() != 0 ? "/" + uri.getDatabase() : "");
+        this.prefix = prefix;
+        this.channel = prefix + "events";
+        this.fingerprints = new Fingerprints(secret);
+        this.policy = policy;
+        this.clock = policy.clock();
+        this.timeout = timeout;
+        this.client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(1)).build())
+                .build());
+        this.status = new Status("redis", true, false, clock.instant());
+        connect(true);
+        this.writer = new Thread(this::writeLoop, "kimi-state-redis");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    /** Checks a state URL without connecting; the message names what is wrong. */
+    public static RedisURI parse(String url) {
+        if (url == null || !(url.startsWith("redis://") || url.startsWith("rediss://"))) {
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid --state URL '" + redacted(url)
+                    + "': expected redis://HOST:PORT[/DB] or rediss://…");
+        }
+        try {
+            RedisURI uri = RedisURI.create(url);
+            if (uri.getHost() == null || uri.getHost().isEmpty()) {
+                throw new IllegalArgumentException("no host");
+            }
+            return uri;
+        } catch (RuntimeException e) {
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid --state URL '" + redacted(url) + "': "
+                    + e.getMessage());
+        }
+    }
+
+    /** {@code url} with any password replaced, for messages. */
+    public static String redacted(String url) {
+        if (url == null) {
+            return "";
+        }
+        return url.replaceAll("(rediss?://)[^@/]*@", "$1***@");
+    }
+
+    /** The fingerprint {@code key} has in Redis. */
+    public String fingerprint(String key) {
+        return fingerprints.of(key);
+    }
+
+    /** The Redis key of the hash of {@code key}'s state. */
+    public String hashOf(String key) {
+        return prefix + "key:" + fingerprints.of(key);
+    }
+
+    // ---------------------------------------------------------------- request path
+
+    @Override
+    public OptionalLong refresh(AccountsState local, boolean turn) {
+        StatefulRedisConnection<String, String> c = connection;
+        if (!status.connected() || c == null) {
+            return OptionalLong.empty();
+        }
+        Snapshot s = snapshot;
+        boolean fresh = System.nanoTime() - s.readAtNanos() < TimeUnit.MILLISECONDS.toNanos(SNAPSHOT_MILLIS)
+                && s.invalidationsAtRead() == invalidations.get() && s.fps().containsAll(fpsOf(local));
+        try {
+            if (fresh) {
+                if (!turn) {
+                    return OptionalLong.empty();
+                }
+                return OptionalLong.of(c.async().incr(prefix + "rr").get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            }
+            return read(c, local, turn);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalLong.empty();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            down(e);
+            return OptionalLong.empty();
+        }
+    }
+
+    private OptionalLong read(StatefulRedisConnection<String, String> c, AccountsState local, boolean turn)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        List<String> fps = fpsOf(local);
+        String[] keys = new String[fps.size() + 2];
+        keys[0] = prefix + "applied";
+        keys[1] = prefix + "rr";
+        for (int i = 0; i < fps.size(); i++) {
+            keys[i + 2] = prefix + "key:" + fps.get(i);
+        }
+        long inv = invalidations.get();
+        long acked = ackedSeq;
+        long started = System.nanoTime();
+        List<Object> out = eval(c.async(), READ, keys, proxyId, turn ? "1" : "0")
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Map<String, Map<String, String>> byFp = new HashMap<>();
+        for (int i = 0; i < fps.size(); i++) {
+            Map<String, String> fields = pairs(out.get(i + 2));
+            if (!fields.isEmpty()) {
+                byFp.put(fps.get(i), fields);
+            }
+        }
+        long applied = (Long) out.get(0);
+        Snapshot s = new Snapshot(byFp, applied, started, inv, java.util.Set.copyOf(fps));
+        install(s, Math.max(applied, acked), local);
+        long t = (Long) out.get(1);
+        return turn && t >= 0 ? OptionalLong.of(t) : OptionalLong.empty();
+    }
+
+    /**
+     * Makes {@code s} the snapshot and rebuilds the shared view from it: each key's fields, with this proxy's
+     * events that the snapshot does not include applied on top. Events Redis holds and {@code s} covers are
+     * dropped from the journal.
+     */
+    private void install(Snapshot s, long covered, AccountsState local) {
+        journalLock.lock();
+        try {
+            if (s.readAtNanos() < snapshot.readAtNanos()) {
+                return;
+            }
+            snapshot = s;
+            while (!journal.isEmpty() && journal.peekFirst().seq() <= covered && journal.peekFirst().seq() <= ackedSeq) {
+                journal.pollFirst();
+            }
+            Map<String, Account> rebuilt = new HashMap<>();
+            for (Account a : local.accounts()) {
+                String fp = fingerprints.of(a.key());
+                Map<String, String> fields = s.byFp().get(fp);
+                if (fields != null) {
+                    rebuilt.put(fp, merged(a, fields));
+                }
+            }
+            for (Pending p : journal) {
+                if (p.seq() > s.appliedSeq()) {
+                    rebuilt.computeIfPresent(p.fp(), (fp, a) -> applied(a, p));
+                }
+            }
+            sharedByFp = rebuilt;
+            journalVersion.incrementAndGet();
+        } finally {
+            journalLock.unlock();
+        }
+    }
+
+    private Account applied(Account a, Pending p) {
+        return HealthPolicy.applyAt(a, p.event(), p.at(), clock.getZone(), p.autoRecover(), p.cooldownMinutes());
+    }
+
+    @Override
+    public AccountsState overlay(AccountsState local) {
+        Map<String, Account> shared = sharedByFp;
+        long version = journalVersion.get();
+        long now = clock.millis();
+        Overlaid last = overlaid;
+        if (last != null && last.local() == local && last.journalVersion() == version
+                && now - last.atMillis() < 1000 && now >= last.atMillis()) {
+            return last.result();
+        }
+        AccountsState result = local;
+        if (!shared.isEmpty()) {
+            List<Account> accounts = new ArrayList<>(local.accounts().size());
+            boolean changed = false;
+            for (Account a : local.accounts()) {
+                Account s = shared.get(fingerprints.of(a.key()));
+                accounts.add(s == null ? a : withSharedFields(a, s));
+                changed |= s != null;
+            }
+            result = changed ? policy.autoRecover(local.withAccounts(accounts)) : local;
+        }
+        overlaid = new Overlaid(local, version, now, result);
+        return result;
+    }
+
+    /** {@code local} (its key, name, response times, extra fields) with the shared fields of {@code shared}. */
+    static Account withSharedFields(Account local, Account shared) {
+        return local.toBuilder()
+                .healthScore(shared.healthScore())
+                .rateLimitResetTime(shared.rateLimitResetTime())
+                .billingLimitResetTime(shared.billingLimitResetTime())
+                .consecutiveFailures(shared.consecutiveFailures())
+                .consecutiveBillingLimitHits(shared.consecutiveBillingLimitHits())
+                .totalRequests(shared.totalRequests())
+                .successfulRequests(shared.successfulRequests())
+                .lastUsed(shared.lastUsed())
+                .disabled(shared.disabled())
+                .limitReason(shared.limitReason())
+                .lastPenaltyAt(shared.lastPenaltyAt())
+                .lastRecoveryAt(shared.lastRecoveryAt())
+                .dailyRequests(shared.dailyRequests())
+                .build();
+    }
+
+    @Override
+    public void record(AccountsState local, String key, HealthEvent event, Instant at) {
+        if (event instanceof HealthEvent.TokensUsed) {
+            // Token counts stay with each proxy (its accounts file); they are not a request and not health.
+            return;
+        }
+        int index = local.indexOfKey(key);
+        Account seed = index >= 0 ? local.accounts().get(index) : null;
+        journalLock.lock();
+        try {
+            if (journal.size() >= MAX_JOURNAL) {
+                journal.pollFirst();
+            }
+            Pending p = new Pending(nextSeq++, key, fingerprints.of(key), event, at, local.autoRefreshHealth(),
+                    local.healthRefreshCooldownMinutes(), seed);
+            journal.addLast(p);
+            Account shared = sharedByFp.get(p.fp());
+            if (shared != null) {
+                Map<String, Account> next = new HashMap<>(sharedByFp);
+                next.put(p.fp(), applied(shared, p));
+                sharedByFp = next;
+            }
+            journalVersion.incrementAndGet();
+            journalGrew.signal();
+        } finally {
+            journalLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- CLI
+
+    @Override
+    public void clearLimits(Collection<String> keys) {
+        StatefulRedisConnection<String, String> c = requireConnection();
+        String[] hashes = keys.stream().map(this::hashOf).toArray(String[]::new);
+        try {
+            eval(c.async(), CLEAR, hashes, channel).get(timeout.toMillis() * 10, TimeUnit.MILLISECONDS);
+            invalidations.incrementAndGet();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unreachable(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw unreachable(e);
+        }
+    }
+
+    @Override
+    public void sync(AccountsState local) {
+        StatefulRedisConnection<String, String> c = requireConnection();
+        try {
+            read(c, local, false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unreachable(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw unreachable(e);
+        }
+    }
+
+    private StatefulRedisConnection<String, String> requireConnection() {
+        StatefulRedisConnection<String, String> c = connection;
+        if (c == null) {
+            throw unreachable(null);
+        }
+        return c;
+    }
+
+    private KimiException unreachable(Exception e) {
+        String why = e == null ? "cannot connect" : e instanceof TimeoutException ? "no answer"
+                : String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+        return new KimiException(ErrorCode.IO_ERROR, "shared state on redis " + display + " unreachable: " + why, e);
+    }
+
+    @Override
+    public Status status() {
+        return status;
+    }
+
+    // ---------------------------------------------------------------- writer and probe
+
+    private void writeLoop() {
+        while (!closed) {
+            try {
+                StatefulRedisConnection<String, String> c = connection;
+                if (c == null) {
+                    if (!connect(false)) {
+                        sleep(PROBE_MILLIS);
+                    }
+                    continue;
+                }
+                if (!status.connected()) {
+                    probe(c);
+                    continue;
+                }
+                List<Pending> batch = nextBatch();
+                if (batch.isEmpty()) {
+                    continue;
+                }
+                send(c, batch);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.debug("shared state writer: {}", e.toString());
+                sleep(PROBE_MILLIS);
+            }
+        }
+    }
+
+    private void probe(StatefulRedisConnection<String, String> c) throws InterruptedException {
+        try {
+            c.async().ping().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            up();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            sleep(PROBE_MILLIS);
+        }
+    }
+
+    private List<Pending> nextBatch() throws InterruptedException {
+        journalLock.lock();
+        try {
+            List<Pending> batch = unsent();
+            if (batch.isEmpty()) {
+                journalGrew.await(200, TimeUnit.MILLISECONDS);
+                batch = unsent();
+            }
+            return batch;
+        } finally {
+            journalLock.unlock();
+        }
+    }
+
+    private List<Pending> unsent() {
+        List<Pending> batch = new ArrayList<>();
+        for (Pending p : journal) {
+            if (p.seq() > ackedSeq) {
+                batch.add(p);
+                if (batch.size() == BATCH) {
+                    break;
+                }
+            }
+        }
+        return batch;
+    }
+
+    private void send(StatefulRedisConnection<String, String> c, List<Pending> batch) {
+        RedisAsyncCommands<String, String> async = c.async();
+        List<CompletableFuture<List<Object>>> sent = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            String[] keys = {prefix + "key:" + p.fp(), prefix + "applied"};
+            sent.add(eval(async, EVENT, keys, eventArgs(p)));
+        }
+        long deadline = System.nanoTime() + timeout.toNanos() * 4;
+        for (int i = 0; i < sent.size(); i++) {
+            try {
+                List<Object> r = sent.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                long code = (Long) r.get(0);
+                if (code >= 0) {
+                    ackedSeq = Math.max(ackedSeq, batch.get(i).seq());
+                } else {
+                    // Redis has fewer of ours than we thought (it lost them): send again from there.
+                    ackedSeq = Math.min(ackedSeq, (Long) r.get(1));
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                down(e);
+                return;
+            }
+        }
+    }
+
+    private String[] eventArgs(Pending p) {
+        long now = p.at().toEpochMilli();
+        HealthEvent e = p.event();
+        String kind;
+        long until = 0;
+        String reason = "";
+        boolean soft = false;
+        if (e instanceof HealthEvent.Success) {
+            kind = "S";
+        } else if (e instanceof HealthEvent.RateLimited r) {
+            kind = "R";
+            until = HealthPolicy.plusSaturated(now, r.retryAfter().orElse(HealthPolicy.DEFAULT_RETRY_AFTER));
+            reason = HealthPolicy.REASON_RATE_LIMITED;
+        } else if (e instanceof HealthEvent.BillingLimit b) {
+            kind = "B";
+            soft = b.soft();
+            until = new HealthPolicy(Clock.fixed(p.at(), clock.getZone())).billingLimitUntil(p.at());
+            reason = HealthPolicy.REASON_BILLING;
+        } else if (e instanceof HealthEvent.MembershipRefused) {
+            kind = "M";
+            until = now + HealthPolicy.MEMBERSHIP_LIMIT.toMillis();
+            reason = HealthPolicy.REASON_MEMBERSHIP;
+        } else if (e instanceof HealthEvent.KeyRejected k) {
+            kind = "K";
+            reason = HealthPolicy.rejectedReason(k);
+        } else if (e instanceof HealthEvent.Failure) {
+            kind = "F";
+        } else {
+            throw new IllegalArgumentException("not a shared event: " + e);
+        }
+        LocalDate today = LocalDate.ofInstant(p.at(), ZoneOffset.UTC);
+        List<String> args = new ArrayList<>(List.of(proxyId, Long.toString(p.seq()), kind, Long.toString(now),
+                Long.toString(Math.min(until, MAX_TIME)), reason, HealthPolicy.REASON_RATE_LIMITED, soft ? "1" : "0",
+                Long.toString(now + HealthPolicy.DEFAULT_RETRY_AFTER.toMillis()), today.toString(),
+                today.minusDays(HealthPolicy.DAILY_DAYS_KEPT - 1L).toString(),
+                Long.toString(p.autoRecover() && p.cooldownMinutes() > 0
+                        ? Duration.ofMinutes(p.cooldownMinutes()).toMillis() : 0),
+                channel, Integer.toString(HealthPolicy.SUCCESS_GAIN), Integer.toString(HealthPolicy.RATE_LIMIT_PENALTY),
+                Integer.toString(HealthPolicy.BILLING_PENALTY), Integer.toString(HealthPolicy.MEMBERSHIP_PENALTY),
+                Integer.toString(HealthPolicy.REJECTED_PENALTY), Integer.toString(HealthPolicy.FAILURE_PENALTY),
+                Integer.toString(HealthPolicy.RECOVERY_STEP)));
+        if (p.seed() != null) {
+            args.addAll(fieldsOf(p.seed()));
+        }
+        return args.toArray(String[]::new);
+    }
+
+    // ---------------------------------------------------------------- connection state
+
+    private boolean connect(boolean first) {
+        try {
+            StatefulRedisConnection<String, String> c = client.connect();
+            StatefulRedisPubSubConnection<String, String> sub = client.connectPubSub();
+            sub.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String ch, String message) {
+                    if (!proxyId.equals(message)) {
+                        invalidations.incrementAndGet();
+                    }
+                }
+            });
+            sub.sync().subscribe(channel);
+            connection = c;
+            pubSub = sub;
+            up();
+            return true;
+        } catch (RuntimeException e) {
+            if (first) {
+                down(e);
+            }
+            return false;
+        }
+    }
+
+    private synchronized void up() {
+        invalidations.incrementAndGet();
+        downLogged = false;
+        if (!status.connected()) {
+            status = new Status("redis", true, true, clock.instant());
+            LOG.info("shared state on redis {}: connected", display);
+        }
+    }
+
+    private synchronized void down(Exception e) {
+        if (status.connected()) {
+            status = new Status("redis", true, false, clock.instant());
+        }
+        if (!downLogged) {
+            downLogged = true;
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            LOG.warn("shared state on redis {} unreachable ({}); serving from local state until it is back",
+                    display, cause instanceof TimeoutException ? "no answer within " + timeout.toMillis() + " ms"
+                            : cause.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        // Let the writer send what is pending, briefly.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (status.connected() && ackedSeq < lastSeq() && System.nanoTime() < deadline) {
+            sleep(10);
+        }
+        closed = true;
+        writer.interrupt();
+        try {
+            writer.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+    }
+
+    /** The number of this proxy's latest event (0 when none); for tests and shutdown. */
+    public long lastSeq() {
+        journalLock.lock();
+        try {
+            return nextSeq - 1;
+        } finally {
+            journalLock.unlock();
+        }
+    }
+
+    /** Whether every event recorded so far is in Redis. */
+    public boolean written() {
+        return ackedSeq >= lastSeq();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private List<String> fpsOf(AccountsState local) {
+        List<String> fps = new ArrayList<>(local.accounts().size());
+        for (Account a : local.accounts()) {
+            fps.add(fingerprints.of(a.key()));
+        }
+        return fps;
+    }
+
+    /** Runs {@code script} by its digest, sending its text only when the server does not know it yet. */
+    private CompletableFuture<List<Object>> eval(RedisAsyncCommands<String, String> async, String script,
+            String[] keys, String... args) {
+        String sha = shas.computeIfAbsent(script, RedisKeyState::sha1);
+        RedisFuture<List<Object>> f = async.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+        return f.toCompletableFuture().exceptionallyCompose(t -> {
+            Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+                    ? t.getCause() : t;
+            if (cause instanceof RedisNoScriptException) {
+                RedisFuture<List<Object>> full = async.eval(script, ScriptOutputType.MULTI, keys, args);
+                return full.toCompletableFuture();
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    /** The shared fields of {@code a} as the event script seeds them, field by field. */
+    static List<String> fieldsOf(Account a) {
+        List<String> f = new ArrayList<>(List.of(
+                "h", Integer.toString(a.healthScore()),
+                "rl", Long.toString(Math.min(a.rateLimitResetTime(), MAX_TIME)),
+                "bl", Long.toString(Math.min(a.billingLimitResetTime(), MAX_TIME)),
+                "cf", Integer.toString(a.consecutiveFailures()),
+                "cb", Integer.toString(a.consecutiveBillingLimitHits()),
+                "tr", Long.toString(a.totalRequests()),
+                "sr", Long.toString(a.successfulRequests()),
+                "lu", Long.toString(a.lastUsed()),
+                "dis", a.disabled() ? "1" : "0",
+                "lp", Long.toString(a.lastPenaltyAt()),
+                "lr", Long.toString(a.lastRecoveryAt())));
+        if (a.limitReason() != null) {
+            f.add("rsn");
+            f.add(a.limitReason());
+        }
+        a.dailyRequests().forEach((day, n) -> {
+            f.add("d:" + day);
+            f.add(Long.toString(n));
+        });
+        return f;
+    }
+
+    /** {@code local} with the shared fields from Redis. */
+    static Account merged(Account local, Map<String, String> f) {
+        SortedMap<String, Long> daily = new TreeMap<>();
+        f.forEach((name, value) -> {
+            if (name.startsWith("d:")) {
+                daily.put(name.substring(2), Long.parseLong(value));
+            }
+        });
+        return local.toBuilder()
+                .healthScore((int) num(f, "h", local.healthScore()))
+                .rateLimitResetTime(num(f, "rl", 0))
+                .billingLimitResetTime(num(f, "bl", 0))
+                .consecutiveFailures((int) num(f, "cf", 0))
+                .consecutiveBillingLimitHits((int) num(f, "cb", 0))
+                .totalRequests(num(f, "tr", 0))
+                .successfulRequests(num(f, "sr", 0))
+                .lastUsed(num(f, "lu", local.lastUsed()))
+                .disabled("1".equals(f.get("dis")))
+                .limitReason(f.get("rsn"))
+                .lastPenaltyAt(num(f, "lp", 0))
+                .lastRecoveryAt(num(f, "lr", 0))
+                .dailyRequests(daily)
+                .build();
+    }
+
+    private static long num(Map<String, String> f, String name, long otherwise) {
+        String v = f.get(name);
+        if (v == null || v.isEmpty()) {
+            return otherwise;
+        }
+        // Lua may hand back a whole number in floating-point notation.
+        return v.indexOf('.') >= 0 || v.indexOf('e') >= 0 ? (long) Double.parseDouble(v) : Long.parseLong(v);
+    }
+
+    private static Map<String, String> pairs(Object o) {
+        Map<String, String> m = new HashMap<>();
+        if (o instanceof List<?> list) {
+            for (int i = 0; i + 1 < list.size(); i += 2) {
+                m.put(String.valueOf(list.get(i)), String.valueOf(list.get(i + 1)));
+            }
+        }
+        return m;
+    }
+
+    private static String sha1(String script) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                    .digest(script.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = RedisKeyState.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
