@@ -54,7 +54,10 @@ final class ClientWatch implements Callback {
         }
     }
 
-    /** Whether bytes of a next request were read here, so that the connection must not be reused. */
+    /**
+     * Whether bytes of a next request were read here, so that the connection must not be reused; final once
+     * {@link #stop()} has returned.
+     */
     boolean tookData() {
         return tookData;
     }
@@ -70,24 +73,27 @@ final class ClientWatch implements Callback {
 
     @Override
     public void succeeded() {
+        int filled;
         synchronized (this) {
-            if (!armed) {
+            // The fill runs under the lock that stop() takes, and never once stopped: after stop() returns, the
+            // answer may complete and the client send its next request, whose bytes are Jetty's connection's.
+            if (!armed || stopped) {
                 return;
             }
             armed = false;
-        }
-        int filled;
-        try {
-            filled = endPoint.fill(BufferUtil.allocate(256));
-        } catch (IOException e) {
-            filled = -1;
+            try {
+                filled = endPoint.fill(BufferUtil.allocate(256));
+            } catch (IOException e) {
+                filled = -1;
+            }
+            if (filled > 0) {
+                tookData = true;
+            }
         }
         if (filled < 0) {
             LOG.debug("the client closed its connection");
             onGone.run();
-        } else if (filled > 0) {
-            tookData = true;
-        } else {
+        } else if (filled == 0) {
             arm();
         }
     }

@@ -61,6 +61,8 @@ final class Exchange {
     private volatile boolean clientGone;
     private volatile int status;
     private volatile ClientWatch watch;
+    /** Whether the answer's headers ask the client to close the connection (the watch read its bytes). */
+    private volatile boolean closeAnnounced;
     /** Of the success streaming now: its announced length (-1 when none), bytes passed on, time to headers. */
     private long expectedLength = -1;
     private long streamed;
@@ -177,10 +179,7 @@ final class Exchange {
         status = upstream.getStatus();
         response.setStatus(status);
         Headers.copyToClient(upstream.getHeaders(), response.getHeaders(), true);
-        ClientWatch w = watch;
-        if (w != null && w.tookData()) {
-            response.getHeaders().put(HttpHeader.CONNECTION, "close");
-        }
+        announceCloseIfDataTaken();
         usageLease = attempt.lease();
         usage.set(UsageMeter.forAnswer(upstream.getHeaders().get(HttpHeader.CONTENT_TYPE),
                 upstream.getHeaders().get(HttpHeader.CONTENT_ENCODING)).orElse(null));
@@ -420,12 +419,14 @@ final class Exchange {
         status = answer.status();
         response.setStatus(answer.status());
         Headers.copyToClient(answer.headers(), response.getHeaders(), false);
+        announceCloseIfDataTaken();
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.body().length);
         response.write(true, ByteBuffer.wrap(answer.body()), Callback.from(() -> succeed(answer.status()), this::fail));
     }
 
     private void answerError(int code, String type, String message, Long retryAfterSeconds) {
         stopWatching();
+        announceCloseIfDataTaken();
         status = code;
         if (retryAfterSeconds != null) {
             response.getHeaders().put(HttpHeader.RETRY_AFTER, retryAfterSeconds);
@@ -442,7 +443,13 @@ final class Exchange {
         if (finished.compareAndSet(false, true)) {
             done();
             log(code, "");
-            callback.succeeded();
+            if (tookDataUnannounced()) {
+                // A pipelined next request was partly read by the watch after this answer's headers had gone:
+                // the connection must not be reused, and failing the (complete) answer makes Jetty close it.
+                callback.failed(new EofException("a pipelined request was read while waiting for the upstream"));
+            } else {
+                callback.succeeded();
+            }
         }
     }
 
@@ -468,6 +475,24 @@ final class Exchange {
         if (bodyReleased.compareAndSet(false, true)) {
             f.budget.release(body.length);
         }
+    }
+
+    /**
+     * Asks the client to close the connection after this answer when the watch read bytes of a next request
+     * (its headers are not sent yet).
+     */
+    private void announceCloseIfDataTaken() {
+        ClientWatch w = watch;
+        if (w != null && w.tookData()) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            closeAnnounced = true;
+        }
+    }
+
+    /** Whether the watch read bytes of a next request (final: it stopped) that no Connection: close covers. */
+    private boolean tookDataUnannounced() {
+        ClientWatch w = watch;
+        return w != null && w.tookData() && !closeAnnounced;
     }
 
     private void stopWatching() {

@@ -1,0 +1,95 @@
+package io.github.kimirotator.proxy;
+
+import static io.github.kimirotator.proxy.ProxyHarness.BOUND;
+import static io.github.kimirotator.proxy.ProxyHarness.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.io.ByteArrayEndPoint;
+import org.eclipse.jetty.util.BufferUtil;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The watch on a client's connection (a real Jetty end point, in memory) reads nothing that belongs to Jetty's
+ * connection: once {@link ClientWatch#stop()} has returned, the answer may complete and the client send its
+ * next request, and no byte of it may be taken by a fill the watch began before.
+ */
+class TestClientWatch {
+    private static final String NEXT = "POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}";
+
+    /** An end point whose first fill waits for the test's go, as a fill delayed by the scheduler would. */
+    private static final class HeldFill extends ByteArrayEndPoint {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch go = new CountDownLatch(1);
+        final AtomicInteger fills = new AtomicInteger();
+
+        @Override
+        public int fill(ByteBuffer buffer) throws IOException {
+            if (fills.getAndIncrement() == 0) {
+                entered.countDown();
+                try {
+                    go.await(BOUND.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return super.fill(buffer);
+        }
+    }
+
+    @Test
+    void aFillUnderWayWhenTheWatchStopsTakesNoByteOfTheNextRequest() throws Exception {
+        HeldFill endPoint = new HeldFill();
+        AtomicBoolean gone = new AtomicBoolean();
+        ClientWatch watch = ClientWatch.start(endPoint, () -> gone.set(true));
+        // The connection is reported readable (nothing to read yet): the watch's fill begins and is held.
+        Thread selector = new Thread(() -> endPoint.getFillInterest().fillable(), "selector");
+        selector.start();
+        assertThat(endPoint.entered.await(BOUND.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+        // The exchange stops watching before its answer's last bytes; then the client sends its next request.
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread exchange = new Thread(() -> {
+            watch.stop();
+            stopped.countDown();
+        }, "exchange");
+        exchange.start();
+        assertThat(eventually(() -> stopped.getCount() == 0 || exchange.getState() == Thread.State.BLOCKED))
+                .isTrue();
+        boolean sentEarly = stopped.getCount() == 0;
+        if (sentEarly) {
+            // stop() returned while the fill was still to come: the answer completes, the next request arrives.
+            endPoint.addInput(NEXT);
+        }
+        endPoint.go.countDown();
+        selector.join(BOUND.toMillis());
+        exchange.join(BOUND.toMillis());
+        if (!sentEarly) {
+            endPoint.addInput(NEXT);
+        }
+
+        // Jetty's connection reads the whole next request, from its first byte.
+        ByteBuffer next = BufferUtil.allocate(1024);
+        endPoint.fill(next);
+        assertThat(BufferUtil.toString(next, StandardCharsets.ISO_8859_1)).isEqualTo(NEXT);
+        assertThat(watch.tookData()).isFalse();
+        assertThat(gone).isFalse();
+    }
+
+    @Test
+    void aClientThatClosesIsSeenGone() throws Exception {
+        ByteArrayEndPoint endPoint = new ByteArrayEndPoint();
+        CountDownLatch gone = new CountDownLatch(1);
+        ClientWatch.start(endPoint, gone::countDown);
+
+        endPoint.addInputEOF();
+
+        assertThat(gone.await(BOUND.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    }
+}
