@@ -19,6 +19,7 @@ final class RawHttp implements AutoCloseable {
     RawHttp(URI proxy, Duration timeout) throws IOException {
         socket = new Socket(proxy.getHost(), proxy.getPort());
         socket.setSoTimeout((int) timeout.toMillis());
+        socket.setTcpNoDelay(true);
         in = socket.getInputStream();
     }
 
@@ -42,6 +43,67 @@ final class RawHttp implements AutoCloseable {
             seen.write(buffer, 0, n);
         }
         return seen.toString(StandardCharsets.UTF_8);
+    }
+
+    /** One response as it came: its status line, its header lines, its body (de-chunked). */
+    record Answer(String statusLine, java.util.List<String> headers, String body) {
+        /** The value of header {@code name} (first one, case-insensitive), or null. */
+        String header(String name) {
+            for (String h : headers) {
+                int colon = h.indexOf(':');
+                if (colon > 0 && h.substring(0, colon).trim().equalsIgnoreCase(name)) {
+                    return h.substring(colon + 1).trim();
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Reads exactly one response (framed by Content-Length or chunked), no byte further, so that a next one on
+     * the same connection starts where it must.
+     */
+    Answer readResponse() throws IOException {
+        String statusLine = line();
+        java.util.List<String> headers = new java.util.ArrayList<>();
+        for (String h = line(); !h.isEmpty(); h = line()) {
+            headers.add(h);
+        }
+        Answer head = new Answer(statusLine, headers, "");
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        if ("chunked".equalsIgnoreCase(head.header("Transfer-Encoding"))) {
+            for (int size = Integer.parseInt(line().split(";")[0].trim(), 16); size > 0;
+                    size = Integer.parseInt(line().split(";")[0].trim(), 16)) {
+                body.write(exactly(size));
+                line();
+            }
+            for (String trailer = line(); !trailer.isEmpty(); trailer = line()) {
+                // trailers are not kept
+            }
+        } else if (head.header("Content-Length") != null) {
+            body.write(exactly(Integer.parseInt(head.header("Content-Length"))));
+        }
+        return new Answer(statusLine, headers, body.toString(StandardCharsets.UTF_8));
+    }
+
+    private String line() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b < 0) {
+                throw new IOException("connection closed in a line; got: " + line);
+            }
+            line.write(b);
+        }
+        String text = line.toString(StandardCharsets.ISO_8859_1);
+        return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+    }
+
+    private byte[] exactly(int n) throws IOException {
+        byte[] bytes = in.readNBytes(n);
+        if (bytes.length < n) {
+            throw new IOException("connection closed after " + bytes.length + " of " + n + " body bytes");
+        }
+        return bytes;
     }
 
     /** Reads to the end of the connection. */

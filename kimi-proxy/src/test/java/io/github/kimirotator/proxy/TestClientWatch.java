@@ -4,7 +4,12 @@ import static io.github.kimirotator.proxy.ProxyHarness.BOUND;
 import static io.github.kimirotator.proxy.ProxyHarness.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static io.github.kimirotator.proxy.ProxyHarness.KEY_A;
+
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
@@ -14,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.io.ByteArrayEndPoint;
 import org.eclipse.jetty.util.BufferUtil;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The watch on a client's connection (a real Jetty end point, in memory) reads nothing that belongs to Jetty's
@@ -21,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * next request, and no byte of it may be taken by a fill the watch began before.
  */
 class TestClientWatch {
+    private static final int REQUESTS = 300;
     private static final String NEXT = "POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}";
 
     /** An end point whose first fill waits for the test's go, as a fill delayed by the scheduler would. */
@@ -91,5 +98,36 @@ class TestClientWatch {
         endPoint.addInputEOF();
 
         assertThat(gone.await(BOUND.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    }
+
+    @Test
+    void keepAliveRequestsBackToBackOnOneConnectionAreAllAnsweredWhole(@TempDir Path dir) throws Exception {
+        ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+        AtomicInteger served = new AtomicInteger();
+        try (ProxyHarness h = ProxyHarness.start(dir, KEY_A)) {
+            // A slow-ish upstream: each answer comes 0 to 2 ms later, from another thread.
+            h.upstream.always(KEY_A, (request, response, callback) -> later.schedule(() -> {
+                try {
+                    FakeUpstream.message().serve(request, response, callback);
+                } catch (Exception e) {
+                    callback.failed(e);
+                }
+            }, served.getAndIncrement() % 3, TimeUnit.MILLISECONDS));
+            try (RawHttp client = new RawHttp(h.proxy().uri(), BOUND)) {
+                for (int i = 0; i < REQUESTS; i++) {
+                    client.send("POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nx-api-key: " + ProxyHarness.TOKEN
+                            + "\r\nContent-Type: application/json", ProxyHarness.MESSAGE_REQUEST.getBytes(
+                            StandardCharsets.UTF_8));
+                    RawHttp.Answer answer = client.readResponse();
+
+                    assertThat(answer.statusLine()).as("answer %d", i).isEqualTo("HTTP/1.1 200 OK");
+                    assertThat(answer.body()).as("answer %d", i).isEqualTo(FakeUpstream.MESSAGE_JSON);
+                    assertThat(answer.header("Connection")).as("answer %d", i).isNull();
+                }
+            }
+            assertThat(h.upstream.received()).hasSize(REQUESTS);
+        } finally {
+            later.shutdownNow();
+        }
     }
 }
