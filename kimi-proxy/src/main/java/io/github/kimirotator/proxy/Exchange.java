@@ -444,12 +444,11 @@ final class Exchange {
             done();
             log(code, "");
             if (tookDataUnannounced()) {
-                // A pipelined next request was partly read by the watch after this answer's headers had gone:
-                // the connection must not be reused, and failing the (complete) answer makes Jetty close it.
-                callback.failed(new EofException("a pipelined request was read while waiting for the upstream"));
-            } else {
-                callback.succeeded();
+                // A pipelined next request was read by the watch after this answer's headers had gone: the
+                // connection must not be reused. The client reads the whole answer, then the end of the stream.
+                request.getConnectionMetaData().getConnection().getEndPoint().shutdownOutput();
             }
+            callback.succeeded();
         }
     }
 

@@ -60,16 +60,25 @@ final class RawHttp implements AutoCloseable {
     }
 
     /**
-     * Reads exactly one response (framed by Content-Length or chunked), no byte further, so that a next one on
-     * the same connection starts where it must.
+     * Reads exactly one response (framed by Content-Length, chunked, or the end of a connection it closes), no
+     * byte further, so that a next one on the same connection starts where it must.
      */
     Answer readResponse() throws IOException {
+        return readBody(readHead());
+    }
+
+    /** Reads a response's status line and headers (its body is left to {@link #readBody(Answer)}). */
+    Answer readHead() throws IOException {
         String statusLine = line();
         java.util.List<String> headers = new java.util.ArrayList<>();
         for (String h = line(); !h.isEmpty(); h = line()) {
             headers.add(h);
         }
-        Answer head = new Answer(statusLine, headers, "");
+        return new Answer(statusLine, headers, "");
+    }
+
+    /** Reads the body of the response whose head is {@code head}; returns the whole response. */
+    Answer readBody(Answer head) throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         if ("chunked".equalsIgnoreCase(head.header("Transfer-Encoding"))) {
             for (int size = Integer.parseInt(line().split(";")[0].trim(), 16); size > 0;
@@ -82,8 +91,10 @@ final class RawHttp implements AutoCloseable {
             }
         } else if (head.header("Content-Length") != null) {
             body.write(exactly(Integer.parseInt(head.header("Content-Length"))));
+        } else if ("close".equalsIgnoreCase(head.header("Connection"))) {
+            body.write(in.readAllBytes());
         }
-        return new Answer(statusLine, headers, body.toString(StandardCharsets.UTF_8));
+        return new Answer(head.statusLine(), head.headers(), body.toString(StandardCharsets.UTF_8));
     }
 
     private String line() throws IOException {

@@ -130,4 +130,38 @@ class TestClientWatch {
             later.shutdownNow();
         }
     }
+
+    @Test
+    void aRequestPipelinedDuringAStreamedAnswerEndsTheConnectionAfterThatAnswerOrIsAnswered(@TempDir Path dir)
+            throws Exception {
+        CountDownLatch sentFirst = new CountDownLatch(1);
+        CountDownLatch gate = new CountDownLatch(1);
+        try (ProxyHarness h = ProxyHarness.start(dir, KEY_A)) {
+            h.upstream.then(KEY_A, h.upstream.streamHeldAfterFirst(sentFirst, gate));
+            h.upstream.always(KEY_A, FakeUpstream.message());
+            String head = "POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nx-api-key: " + ProxyHarness.TOKEN
+                    + "\r\nContent-Type: application/json";
+            try (RawHttp client = new RawHttp(h.proxy().uri(), BOUND)) {
+                client.send(head, "{\"model\":\"kimi-for-coding\",\"stream\":true,\"messages\":[]}"
+                        .getBytes(StandardCharsets.UTF_8));
+                assertThat(sentFirst.await(BOUND.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                // The answer's headers are out (no Connection: close in them) while the upstream holds the rest:
+                // the client sends its next request now (pipelining), which the watch on its connection reads.
+                RawHttp.Answer firstHead = client.readHead();
+                assertThat(firstHead.header("Connection")).isNull();
+                client.send(head, ProxyHarness.MESSAGE_REQUEST.getBytes(StandardCharsets.UTF_8));
+                gate.countDown();
+
+                RawHttp.Answer first = client.readBody(firstHead);
+                assertThat(first.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+                assertThat(first.body()).startsWith("event: message_start").contains("event: message_stop");
+                // Then the end of the stream (the watch read the next request) or, had Jetty's connection read
+                // it, its whole answer; never a wait for bytes that are gone, never a 400.
+                String rest = client.readAll();
+                if (!rest.isEmpty()) {
+                    assertThat(rest).startsWith("HTTP/1.1 200 OK").endsWith(FakeUpstream.MESSAGE_JSON);
+                }
+            }
+        }
+    }
 }
