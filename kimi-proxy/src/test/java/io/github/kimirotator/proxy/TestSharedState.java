@@ -242,6 +242,36 @@ class TestSharedState {
         return n;
     }
 
+    /**
+     * In a Redis holding none of a proxy's events (new, or restarted empty) the event script starts that proxy's
+     * chain only right after the base it sends (its last acknowledged event). An event that overtakes the first
+     * of its batch (the first ones waiting for the script text while another proxy loaded it) is refused, so
+     * the ones it overtook are not later taken as applied and lost: a rate limit learnt while Redis was away
+     * once vanished that way.
+     */
+    @Test
+    void theEventScriptRefusesAnEventThatOvertookEarlierOnesInAnEmptyRedis() throws Exception {
+        String script;
+        try (var in = RedisKeyState.class.getResourceAsStream("event.lua")) {
+            script = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        RedisCommands<String, String> r = redis.commands();
+        String hash = prefix + "key:fp";
+        String[] keys = {hash, prefix + "applied"};
+        Function<Integer, List<Long>> event = seq -> r.eval(script, io.lettuce.core.ScriptOutputType.MULTI, keys,
+                "proxy-1", Integer.toString(seq), "S", "1000", "0", "", "rate_limited", "0", "0", "2026-01-01",
+                "2025-12-01", "0", prefix + "events", "1", "10", "20", "30", "40", "5", "1", "10");
+
+        assertThat(event.apply(13)).containsExactly(-1L, 10L);
+        assertThat(r.exists(hash, prefix + "applied")).isZero();
+        assertThat(event.apply(11)).containsExactly(1L, 11L);
+        assertThat(event.apply(13)).containsExactly(-1L, 11L);
+        assertThat(event.apply(12)).containsExactly(1L, 12L);
+        assertThat(event.apply(13)).containsExactly(1L, 13L);
+        assertThat(event.apply(12)).containsExactly(0L, 13L);
+        assertThat(r.hget(hash, "tr")).isEqualTo("3");
+    }
+
     /** Every key name, field and value in Redis, whatever its type: none holds a key or part of one. */
     static void assertNoRawKeyInRedis() {
         RedisCommands<String, String> r = redis.commands();

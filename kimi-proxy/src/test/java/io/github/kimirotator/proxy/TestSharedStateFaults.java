@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,8 +114,6 @@ class TestSharedStateFaults {
     }
 
     @Test
-    @Disabled("flaky (failed 2 of 4 runs on 2 cores): after Redis restarts, a limit learnt during the outage does"
-            + " not always reach both proxies within the bound; open in issue 11")
     void redisStoppedAndStartedAgainLosesNoRequestAndTheProxiesConverge() throws Exception {
         startLoad();
         loadFor(40);

@@ -482,9 +482,12 @@ public final class RedisKeyState implements KeyStateBackend {
     private void send(StatefulRedisConnection<String, String> c, List<Pending> batch) {
         RedisAsyncCommands<String, String> async = c.async();
         List<CompletableFuture<List<Object>>> sent = new ArrayList<>(batch.size());
+        // The events already in Redis as far as this proxy knows: where its chain starts in a Redis that has
+        // none of them (restarted empty).
+        long base = batch.get(0).seq() - 1;
         for (Pending p : batch) {
             String[] keys = {prefix + "key:" + p.fp(), prefix + "applied"};
-            sent.add(eval(async, EVENT, keys, eventArgs(p)));
+            sent.add(eval(async, EVENT, keys, eventArgs(p, base)));
         }
         long deadline = System.nanoTime() + timeout.toNanos() * 4;
         for (int i = 0; i < sent.size(); i++) {
@@ -508,7 +511,7 @@ public final class RedisKeyState implements KeyStateBackend {
         }
     }
 
-    private String[] eventArgs(Pending p) {
+    private String[] eventArgs(Pending p, long base) {
         long now = p.at().toEpochMilli();
         HealthEvent e = p.event();
         String kind;
@@ -548,7 +551,7 @@ public final class RedisKeyState implements KeyStateBackend {
                 channel, Integer.toString(HealthPolicy.SUCCESS_GAIN), Integer.toString(HealthPolicy.RATE_LIMIT_PENALTY),
                 Integer.toString(HealthPolicy.BILLING_PENALTY), Integer.toString(HealthPolicy.MEMBERSHIP_PENALTY),
                 Integer.toString(HealthPolicy.REJECTED_PENALTY), Integer.toString(HealthPolicy.FAILURE_PENALTY),
-                Integer.toString(HealthPolicy.RECOVERY_STEP)));
+                Integer.toString(HealthPolicy.RECOVERY_STEP), Long.toString(base)));
         if (p.seed() != null) {
             args.addAll(fieldsOf(p.seed()));
         }

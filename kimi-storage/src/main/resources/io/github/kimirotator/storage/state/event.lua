@@ -5,7 +5,9 @@
 -- ARGV: 1 proxy id, 2 sequence, 3 kind (S R B M K F), 4 now, 5 until, 6 reason of the kind, 7 rate-limit
 -- reason, 8 soft (1/0), 9 soft until, 10 today, 11 oldest day kept, 12 cooldown period ms (0: no recovery),
 -- 13 channel, 14 success gain, 15 rate-limit penalty, 16 billing penalty, 17 membership penalty,
--- 18 rejected penalty, 19 failure penalty, 20 recovery step, 21.. field/value pairs that seed a key never seen
+-- 18 rejected penalty, 19 failure penalty, 20 recovery step, 21 base: the sender's last acknowledged sequence
+-- when it sent this event's batch, 22.. field/value pairs that seed a key never seen
+-- Returns {1, seq} applied, {0, applied} applied before, {-1, from} out of order: send again after 'from'.
 local k = KEYS[1]
 local seq = tonumber(ARGV[2])
 local applied = redis.call('HGET', KEYS[2], ARGV[1])
@@ -13,12 +15,18 @@ if applied then
   applied = tonumber(applied)
   if seq <= applied then return {0, applied} end
   if seq > applied + 1 then return {-1, applied} end
+else
+  -- Nothing of this proxy here (a Redis new or restarted empty): the chain starts right after the base, never
+  -- at a later event that overtook it (its batch's first events waiting for the script text, say); otherwise
+  -- the earlier events would later count as applied and be lost.
+  local base = tonumber(ARGV[21])
+  if seq ~= base + 1 then return {-1, base} end
 end
 redis.call('HSET', KEYS[2], ARGV[1], seq)
 
-if redis.call('EXISTS', k) == 0 and #ARGV > 21 then
+if redis.call('EXISTS', k) == 0 and #ARGV > 22 then
   local seed = {}
-  for i = 21, #ARGV do seed[#seed + 1] = ARGV[i] end
+  for i = 22, #ARGV do seed[#seed + 1] = ARGV[i] end
   redis.call('HSET', k, unpack(seed))
 end
 
