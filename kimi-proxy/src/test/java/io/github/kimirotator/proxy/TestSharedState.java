@@ -173,19 +173,7 @@ class TestSharedState {
         for (String k : List.of(KEY_A, KEY_B, KEY_C)) {
             upstream().always(k, FakeUpstream.message());
         }
-        ExecutorService clients = Executors.newFixedThreadPool(6);
-        try {
-            List<Future<Integer>> answers = new ArrayList<>();
-            for (int i = 0; i < 300; i++) {
-                ProxyHarness p = proxies.get(i % 3);
-                answers.add(clients.submit(() -> p.postMessage().statusCode()));
-            }
-            for (Future<Integer> a : answers) {
-                assertThat(a.get()).isEqualTo(200);
-            }
-        } finally {
-            clients.shutdownNow();
-        }
+        postToAllProxiesAllAnswered(300, 6);
         Map<String, Integer> share = new HashMap<>();
         upstream().keysTried().forEach(k -> share.merge(k, 1, Integer::sum));
         assertThat(share.keySet()).containsExactlyInAnyOrder(KEY_A, KEY_B, KEY_C);
@@ -197,19 +185,7 @@ class TestSharedState {
         startProxies(3, ProxyHarness.stateWith(KEY_A, KEY_B).withStrategy("round-robin"));
         upstream().always(KEY_A, FakeUpstream.message()).always(KEY_B, FakeUpstream.message());
         int total = 1000;
-        ExecutorService clients = Executors.newFixedThreadPool(16);
-        try {
-            List<Future<Integer>> answers = new ArrayList<>();
-            for (int i = 0; i < total; i++) {
-                ProxyHarness p = proxies.get(i % 3);
-                answers.add(clients.submit(() -> p.postMessage().statusCode()));
-            }
-            for (Future<Integer> a : answers) {
-                assertThat(a.get()).isEqualTo(200);
-            }
-        } finally {
-            clients.shutdownNow();
-        }
+        postToAllProxiesAllAnswered(total, 16);
         RedisKeyState probe = new RedisKeyState(redis.url(), null, prefix, null, proxies.get(0).policy,
                 Duration.ofSeconds(1));
         try (probe) {
@@ -297,5 +273,22 @@ class TestSharedState {
         assertThat(everything).isNotEmpty();
         assertThat(everything).noneMatch(s -> s.contains("sk-kimi") || s.contains("aaaaaaaaaaaa")
                 || s.contains("bbbbbbbbbbbb") || s.contains("cccccccccccc") || s.startsWith("unexpected"));
+    }
+
+    /** Sends {@code count} messages over {@code threads} clients, to the proxies in turn; each is answered 200. */
+    private void postToAllProxiesAllAnswered(int count, int threads) throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                ProxyHarness p = proxies.get(i % proxies.size());
+                answers.add(clients.submit(() -> p.postMessage().statusCode()));
+            }
+            for (Future<Integer> a : answers) {
+                assertThat(a.get()).isEqualTo(200);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
     }
 }
