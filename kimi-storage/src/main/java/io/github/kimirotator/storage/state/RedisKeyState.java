@@ -6,6 +6,7 @@ import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.HealthEvent;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.api.state.KeyStateBackend;
+import io.github.kimirotator.strategies.builtin.SessionAffinityStrategy;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -33,6 +34,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -79,6 +81,9 @@ public final class RedisKeyState implements KeyStateBackend {
     private static final String EVENT = resource("event.lua");
     private static final String READ = resource("read.lua");
     private static final String CLEAR = resource("clear.lua");
+    private static final String SESSION = resource("session.lua");
+    /** How long this proxy trusts its copy of a session's entry without asking Redis again. */
+    private static final long SESSION_CACHE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final String display;
     private final String prefix;
@@ -98,6 +103,16 @@ public final class RedisKeyState implements KeyStateBackend {
     private volatile long ackedSeq;
     private final AtomicLong journalVersion = new AtomicLong();
     private final AtomicLong invalidations = new AtomicLong();
+    private final Object turns = new Object();
+    private CompletableFuture<Long> nextTurn;
+    /** This proxy's copy of the shared session table, by session hash; bounded as the strategy's own table. */
+    private final Map<String, SessionEntry> sessions = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, SessionEntry> eldest) {
+            return size() > SessionAffinityStrategy.MAX_SESSIONS;
+        }
+    };
+    private final AtomicLong sessionVersion = new AtomicLong();
 
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile StatefulRedisPubSubConnection<String, String> pubSub;
@@ -199,48 +214,173 @@ public final class RedisKeyState implements KeyStateBackend {
     // ---------------------------------------------------------------- request path
 
     @Override
-    public OptionalLong refresh(AccountsState local, boolean turn) {
+    public Shared refresh(AccountsState local, boolean turn, Optional<String> session) {
         StatefulRedisConnection<String, String> c = connection;
         if (!status.connected() || c == null) {
-            return OptionalLong.empty();
+            return Shared.NONE;
         }
         Snapshot s = snapshot;
         boolean fresh = System.nanoTime() - s.readAtNanos() < TimeUnit.MILLISECONDS.toNanos(SNAPSHOT_MILLIS)
                 && s.invalidationsAtRead() == invalidations.get() && s.fps().containsAll(fpsOf(local));
         try {
-            if (fresh) {
-                if (!turn) {
-                    return OptionalLong.empty();
-                }
-                return OptionalLong.of(c.async().incr(prefix + "rr").get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            // Everything this selection needs from Redis is asked at once, so it waits one round trip at most.
+            SessionLookup lookup = session.isPresent() ? lookUp(c, session.get()) : null;
+            CompletableFuture<Long> myTurn = turn ? takeTurn(c) : null;
+            if (!fresh) {
+                read(c, local);
             }
-            return read(c, local, turn);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            OptionalLong t = myTurn == null ? OptionalLong.empty()
+                    : OptionalLong.of(myTurn.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            Optional<String> key = lookup == null ? Optional.empty() : lookup.key(local, deadline);
+            return t.isEmpty() && key.isEmpty() ? Shared.NONE : new Shared(t, key);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return OptionalLong.empty();
+            return Shared.NONE;
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             down(e);
-            return OptionalLong.empty();
+            return Shared.NONE;
         }
     }
 
-    private OptionalLong read(StatefulRedisConnection<String, String> c, AccountsState local, boolean turn)
+    /**
+     * This selection's round-robin turn: the one fetched ahead for it (usually there already), while the next
+     * one is fetched for the next selection. Each number from the shared counter is used once, so over all
+     * proxies the turns used are the counter's numbers except at most one per proxy (the one it holds ahead).
+     */
+    private CompletableFuture<Long> takeTurn(StatefulRedisConnection<String, String> c) {
+        synchronized (turns) {
+            CompletableFuture<Long> mine = nextTurn;
+            if (mine == null || mine.isCompletedExceptionally()) {
+                mine = c.async().incr(prefix + "rr").toCompletableFuture();
+            }
+            nextTurn = c.async().incr(prefix + "rr").toCompletableFuture();
+            return mine;
+        }
+    }
+
+    // ---------------------------------------------------------------- shared session table
+
+    /** One session's entry in this proxy's copy of the table: a key's fingerprint, or null for none. */
+    private record SessionEntry(String fp, long seenNanos, long writtenNanos) {
+    }
+
+    /** A session looked up in this proxy's copy, or in Redis (then {@code pending} is the answer to come). */
+    private final class SessionLookup {
+        private final String hash;
+        private final SessionEntry known;
+        private final CompletableFuture<String> pending;
+        private final long versionAtAsk;
+
+        SessionLookup(String hash, SessionEntry known, CompletableFuture<String> pending, long versionAtAsk) {
+            this.hash = hash;
+            this.known = known;
+            this.pending = pending;
+            this.versionAtAsk = versionAtAsk;
+        }
+
+        Optional<String> key(AccountsState local, long deadline)
+                throws InterruptedException, ExecutionException, TimeoutException {
+            String fp;
+            if (known != null) {
+                fp = known.fp();
+            } else {
+                fp = pending.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                synchronized (sessions) {
+                    // An announcement that came meanwhile may make this answer old: then it is not kept.
+                    if (sessionVersion.get() == versionAtAsk && !sessions.containsKey(hash)) {
+                        sessions.put(hash, new SessionEntry(fp, System.nanoTime(), 0));
+                    }
+                }
+            }
+            if (fp == null) {
+                return Optional.empty();
+            }
+            for (Account a : local.accounts()) {
+                if (fingerprints.of(a.key()).equals(fp)) {
+                    return Optional.of(a.key());
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    private SessionLookup lookUp(StatefulRedisConnection<String, String> c, String session) {
+        String hash = fingerprints.ofSession(session);
+        long version = sessionVersion.get();
+        SessionEntry known;
+        synchronized (sessions) {
+            known = sessions.get(hash);
+        }
+        if (known != null && System.nanoTime() - known.seenNanos() < SESSION_CACHE_NANOS) {
+            return new SessionLookup(hash, known, null, version);
+        }
+        return new SessionLookup(hash, null, c.async().get(prefix + "session:" + hash).toCompletableFuture(), version);
+    }
+
+    @Override
+    public void rememberSession(String session, String key, Instant at, Duration idle) {
+        String hash = fingerprints.ofSession(session);
+        String fp = fingerprints.of(key);
+        long now = System.nanoTime();
+        synchronized (sessions) {
+            SessionEntry old = sessions.get(hash);
+            if (old != null && fp.equals(old.fp()) && old.writtenNanos() != 0
+                    && now - old.writtenNanos() < SESSION_CACHE_NANOS) {
+                // Written lately: Redis's expiry is at most a minute short of the idle time; no write per request.
+                sessions.put(hash, new SessionEntry(fp, now, old.writtenNanos()));
+                return;
+            }
+            sessions.put(hash, new SessionEntry(fp, now, now));
+        }
+        StatefulRedisConnection<String, String> c = connection;
+        if (c == null || !status.connected()) {
+            forgetWritten(hash);
+            return;
+        }
+        eval(c.async(), SESSION, new String[] {prefix + "session:" + hash}, fp, Long.toString(idle.toMillis()),
+                channel, "s " + proxyId + " " + hash)
+                .whenComplete((r, t) -> {
+                    if (t != null) {
+                        forgetWritten(hash);
+                    }
+                });
+    }
+
+    /** The entry of {@code hash} is not known to be in Redis: the next use writes it. */
+    private void forgetWritten(String hash) {
+        synchronized (sessions) {
+            SessionEntry e = sessions.get(hash);
+            if (e != null) {
+                sessions.put(hash, new SessionEntry(e.fp(), e.seenNanos(), 0));
+            }
+        }
+    }
+
+    /** Another proxy sent session {@code hash} elsewhere: this proxy's copy of it is old. */
+    private void sessionMoved(String hash) {
+        synchronized (sessions) {
+            sessionVersion.incrementAndGet();
+            sessions.remove(hash);
+        }
+    }
+
+    private void read(StatefulRedisConnection<String, String> c, AccountsState local)
             throws InterruptedException, ExecutionException, TimeoutException {
         List<String> fps = fpsOf(local);
-        String[] keys = new String[fps.size() + 2];
+        String[] keys = new String[fps.size() + 1];
         keys[0] = prefix + "applied";
-        keys[1] = prefix + "rr";
         for (int i = 0; i < fps.size(); i++) {
-            keys[i + 2] = prefix + "key:" + fps.get(i);
+            keys[i + 1] = prefix + "key:" + fps.get(i);
         }
         long inv = invalidations.get();
         long acked = ackedSeq;
         long started = System.nanoTime();
-        List<Object> out = eval(c.async(), READ, keys, proxyId, turn ? "1" : "0")
+        List<Object> out = eval(c.async(), READ, keys, proxyId)
                 .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         Map<String, Map<String, String>> byFp = new HashMap<>();
         for (int i = 0; i < fps.size(); i++) {
-            Map<String, String> fields = pairs(out.get(i + 2));
+            Map<String, String> fields = pairs(out.get(i + 1));
             if (!fields.isEmpty()) {
                 byFp.put(fps.get(i), fields);
             }
@@ -248,8 +388,6 @@ public final class RedisKeyState implements KeyStateBackend {
         long applied = (Long) out.get(0);
         Snapshot s = new Snapshot(byFp, applied, started, inv, java.util.Set.copyOf(fps));
         install(s, Math.max(applied, acked), local);
-        long t = (Long) out.get(1);
-        return turn && t >= 0 ? OptionalLong.of(t) : OptionalLong.empty();
     }
 
     /**
@@ -385,7 +523,7 @@ public final class RedisKeyState implements KeyStateBackend {
     public void sync(AccountsState local) {
         StatefulRedisConnection<String, String> c = requireConnection();
         try {
-            read(c, local, false);
+            read(c, local);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw unreachable(e);
@@ -567,7 +705,13 @@ public final class RedisKeyState implements KeyStateBackend {
             sub.addListener(new RedisPubSubAdapter<>() {
                 @Override
                 public void message(String ch, String message) {
-                    if (!proxyId.equals(message)) {
+                    if (message.startsWith("s ")) {
+                        // "s <proxy> <session hash>": a session was sent to another key.
+                        int space = message.indexOf(' ', 2);
+                        if (space > 0 && !message.regionMatches(2, proxyId, 0, space - 2)) {
+                            sessionMoved(message.substring(space + 1));
+                        }
+                    } else if (!proxyId.equals(message)) {
                         invalidations.incrementAndGet();
                     }
                 }
@@ -587,6 +731,11 @@ public final class RedisKeyState implements KeyStateBackend {
 
     private synchronized void up() {
         invalidations.incrementAndGet();
+        // Announcements may have been missed while away: the copy of the session table is asked again.
+        synchronized (sessions) {
+            sessionVersion.incrementAndGet();
+            sessions.clear();
+        }
         downLogged = false;
         if (!status.connected()) {
             status = new Status("redis", true, true, clock.instant());
