@@ -240,6 +240,48 @@ class TestSharedState {
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST))).statusCode();
     }
 
+    /**
+     * {@code serve --state} while Redis is down: the proxy starts, answers from its local state, says so once in
+     * the log and in {@code /_kimi/status}, and joins when Redis appears, sending what it learnt meanwhile.
+     */
+    @Test
+    void aProxyStartedWhileRedisIsDownServesAndJoinsWhenRedisAppears() throws Exception {
+        try (RedisFixture late = RedisFixture.notStartedYet()) {
+            java.io.PrintStream original = System.err;
+            java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+            System.setErr(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+            ProxyHarness p;
+            try {
+                p = ProxyHarness.shared(Files.createDirectories(dir.resolve("late")), c -> c,
+                        redisState(late.url(), prefix), ProxyHarness.stateWith(KEY_A, KEY_B));
+                proxies.add(p);
+                p.upstream.always(KEY_A, FakeUpstream.message()).always(KEY_B, FakeUpstream.message());
+                for (int i = 0; i < 3; i++) {
+                    assertThat(p.postMessage().statusCode()).isEqualTo(200);
+                }
+            } finally {
+                System.setErr(original);
+            }
+            original.print(log);
+            assertThat(log.toString(java.nio.charset.StandardCharsets.UTF_8).split("unreachable", -1)).hasSize(2);
+            JsonNode down = JSON.readTree(p.send(p.request("/_kimi/status").GET()).body()).path("state");
+            assertThat(down.path("backend").asText()).isEqualTo("redis");
+            assertThat(down.path("connected").asBoolean(true)).isFalse();
+            java.time.Instant downSince = java.time.Instant.parse(down.path("since").asText());
+
+            late.restart();
+            assertThat(eventually(() -> p.proxy().sharedStatus().connected())).isTrue();
+            JsonNode up = JSON.readTree(p.send(p.request("/_kimi/status").GET()).body()).path("state");
+            assertThat(up.path("connected").asBoolean()).isTrue();
+            assertThat(java.time.Instant.parse(up.path("since").asText())).isAfterOrEqualTo(downSince);
+            RedisKeyState names = new RedisKeyState(late.url(), null, prefix, null, p.policy, Duration.ofSeconds(1));
+            try (names) {
+                // The three requests served while Redis was away are in the shared counters now.
+                assertThat(eventually(() -> "3".equals(late.commands().hget(names.hashOf(KEY_A), "tr")))).isTrue();
+            }
+        }
+    }
+
     @Test
     void concurrentRequestsOverAllProxiesGiveExactSharedCounters() throws Exception {
         startProxies(3, ProxyHarness.stateWith(KEY_A, KEY_B).withStrategy("round-robin"));
