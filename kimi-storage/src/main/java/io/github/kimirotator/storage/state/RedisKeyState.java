@@ -123,6 +123,7 @@ public final class RedisKeyState implements KeyStateBackend {
     private volatile Status status;
     private volatile boolean closed;
     private boolean downLogged;
+    private volatile String lastFailure = "cannot connect";
     private final Thread writer;
 
     /** One event not yet known to be in Redis, or in Redis but not yet in a snapshot read after it. */
@@ -150,7 +151,22 @@ public final class RedisKeyState implements KeyStateBackend {
      */
     public RedisKeyState(String url, String password, String prefix, String secret, HealthPolicy policy,
             Duration timeout) {
+        this(url, password, null, prefix, secret, policy, timeout);
+    }
+
+    /**
+     * As above, trusting for {@code rediss://} the certificate authorities in the PEM file {@code ca}
+     * ({@code KIMI_ROTATOR_REDIS_CA}) instead of the JVM's default trust store; null for the default.
+     *
+     * @throws KimiException {@code INVALID_ARGUMENT} when {@code ca} is not a readable file
+     */
+    public RedisKeyState(String url, String password, java.nio.file.Path ca, String prefix, String secret,
+            HealthPolicy policy, Duration timeout) {
         RedisURI uri = parse(url);
+        if (ca != null && !java.nio.file.Files.isReadable(ca)) {
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "cannot read the Redis CA certificates file " + ca
+                    + " (" + KeyStates.CA_VARIABLE + ")");
+        }
         if (!url.matches("rediss?://[^/]*@.*") && password != null && !password.isEmpty()) {
             uri.setAuthentication(password);
         }
@@ -163,7 +179,11 @@ public final class RedisKeyState implements KeyStateBackend {
         this.clock = policy.clock();
         this.timeout = timeout;
         this.client = RedisClient.create(uri);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder options = ClientOptions.builder();
+        if (ca != null) {
+            options.sslOptions(io.lettuce.core.SslOptions.builder().jdkSslProvider().trustManager(ca.toFile()).build());
+        }
+        client.setOptions(options
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(1)).build())
@@ -541,8 +561,7 @@ public final class RedisKeyState implements KeyStateBackend {
     }
 
     private KimiException unreachable(Exception e) {
-        String why = e == null ? "cannot connect" : e instanceof TimeoutException ? "no answer"
-                : String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+        String why = e == null ? lastFailure : e instanceof TimeoutException ? "no answer" : why(e);
         return new KimiException(ErrorCode.IO_ERROR, "shared state on redis " + display + " unreachable: " + why, e);
     }
 
@@ -558,8 +577,11 @@ public final class RedisKeyState implements KeyStateBackend {
             try {
                 StatefulRedisConnection<String, String> c = connection;
                 if (c == null) {
-                    if (!connect(false)) {
-                        sleep(PROBE_MILLIS);
+                    // Not connected since the start: the first failure is told here, not by the constructor, so
+                    // a CLI command that fails at once on it prints its one-line error and nothing else.
+                    sleep(PROBE_MILLIS);
+                    if (!closed) {
+                        connect(false);
                     }
                     continue;
                 }
@@ -722,11 +744,42 @@ public final class RedisKeyState implements KeyStateBackend {
             up();
             return true;
         } catch (RuntimeException e) {
-            if (first) {
+            lastFailure = why(e);
+            if (!first) {
                 down(e);
             }
             return false;
         }
+    }
+
+    /**
+     * What went wrong, in one line: a TLS failure named as such (Lettuce wraps it in "unable to connect"), else
+     * the deepest message.
+     */
+    static String why(Throwable e) {
+        Throwable deepest = e;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException) {
+                Throwable root = t;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                return "TLS handshake failed: " + firstLine(root.getMessage() != null ? root.getMessage() : t.getMessage())
+                        + " (is the server's CA in " + KeyStates.CA_VARIABLE + "?)";
+            }
+            if (t.getMessage() != null) {
+                deepest = t;
+            }
+        }
+        return firstLine(deepest.getMessage());
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unknown error";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     private synchronized void up() {
@@ -752,7 +805,7 @@ public final class RedisKeyState implements KeyStateBackend {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             LOG.warn("shared state on redis {} unreachable ({}); serving from local state until it is back",
                     display, cause instanceof TimeoutException ? "no answer within " + timeout.toMillis() + " ms"
-                            : cause.getMessage());
+                            : why(cause));
         }
     }
 
