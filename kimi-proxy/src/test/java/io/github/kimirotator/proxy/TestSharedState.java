@@ -286,6 +286,33 @@ class TestSharedState {
         }
     }
 
+    /**
+     * Events go without the key's seed once Redis has the key; if Redis loses it (restarted empty, flushed) while
+     * the proxy stays connected, the event script refuses the bare event and the proxy sends it again with the
+     * seed, so the key's history (here 40 earlier requests) is not restarted from zero.
+     */
+    @Test
+    void aKeyRedisLostIsSeededAgainFromTheProxysState() throws Exception {
+        startProxies(1, ProxyHarness.stateWith(KEY_A).withAccount(0,
+                a -> a.toBuilder().totalRequests(40).successfulRequests(40).build()));
+        upstream().always(KEY_A, FakeUpstream.message());
+        ProxyHarness p = proxies.get(0);
+        RedisKeyState names = new RedisKeyState(redis.url(), null, prefix, null, p.policy, Duration.ofSeconds(1));
+        try (names) {
+            String hash = names.hashOf(KEY_A);
+            for (int i = 0; i < 2; i++) {
+                assertThat(p.postMessage().statusCode()).isEqualTo(200);
+                int expected = 41 + i;
+                assertThat(eventually(() -> Integer.toString(expected).equals(redis.commands().hget(hash, "tr"))))
+                        .isTrue();
+            }
+            redis.commands().del(hash, prefix + "applied");
+            assertThat(p.postMessage().statusCode()).isEqualTo(200);
+            assertThat(eventually(() -> "43".equals(redis.commands().hget(hash, "tr")))).isTrue();
+            assertThat(redis.commands().hget(hash, "sr")).isEqualTo("43");
+        }
+    }
+
     @Test
     void concurrentRequestsOverAllProxiesGiveExactSharedCounters() throws Exception {
         startProxies(3, ProxyHarness.stateWith(KEY_A, KEY_B).withStrategy("round-robin"));

@@ -115,6 +115,10 @@ public final class RedisKeyState implements KeyStateBackend {
     private final AtomicLong sessionVersion = new AtomicLong();
 
     private volatile StatefulRedisConnection<String, String> connection;
+    /** The writer's own connection, so that a request's read never waits behind a batch of events. */
+    private volatile StatefulRedisConnection<String, String> writes;
+    /** Keys Redis is known to hold (an event of theirs was applied since the connection came up). */
+    private final java.util.Set<String> seeded = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile StatefulRedisPubSubConnection<String, String> pubSub;
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private volatile Overlaid overlaid;
@@ -593,7 +597,7 @@ public final class RedisKeyState implements KeyStateBackend {
                 if (batch.isEmpty()) {
                     continue;
                 }
-                send(c, batch);
+                send(writes, batch);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
@@ -639,16 +643,24 @@ public final class RedisKeyState implements KeyStateBackend {
         return batch;
     }
 
-    private void send(StatefulRedisConnection<String, String> c, List<Pending> batch) {
-        RedisAsyncCommands<String, String> async = c.async();
+    /**
+     * Sends {@code batch} on the writer's own connection, all of it in one write (the connection does not flush
+     * each command), and waits for the answers. Only the batch's last event is announced to the other proxies,
+     * and a key's seed goes along only until Redis is known to have the key.
+     */
+    private void send(StatefulRedisConnection<String, String> w, List<Pending> batch) {
+        RedisAsyncCommands<String, String> async = w.async();
         List<CompletableFuture<List<Object>>> sent = new ArrayList<>(batch.size());
         // The events already in Redis as far as this proxy knows: where its chain starts in a Redis that has
         // none of them (restarted empty).
         long base = batch.get(0).seq() - 1;
-        for (Pending p : batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i);
             String[] keys = {prefix + "key:" + p.fp(), prefix + "applied"};
-            sent.add(eval(async, EVENT, keys, eventArgs(p, base)));
+            boolean withSeed = p.seed() != null && !seeded.contains(p.fp());
+            sent.add(eval(async, w::flushCommands, EVENT, keys, eventArgs(p, base, i == batch.size() - 1, withSeed)));
         }
+        w.flushCommands();
         long deadline = System.nanoTime() + timeout.toNanos() * 4;
         for (int i = 0; i < sent.size(); i++) {
             try {
@@ -656,9 +668,15 @@ public final class RedisKeyState implements KeyStateBackend {
                 long code = (Long) r.get(0);
                 if (code >= 0) {
                     ackedSeq = Math.max(ackedSeq, batch.get(i).seq());
+                    seeded.add(batch.get(i).fp());
+                } else if (code == -2) {
+                    // Redis lost the key (restarted, flushed): send it again, with the seed this time.
+                    seeded.clear();
+                    return;
                 } else {
                     // Redis has fewer of ours than we thought (it lost them): send again from there.
                     ackedSeq = Math.min(ackedSeq, (Long) r.get(1));
+                    seeded.clear();
                     return;
                 }
             } catch (InterruptedException e) {
@@ -671,7 +689,7 @@ public final class RedisKeyState implements KeyStateBackend {
         }
     }
 
-    private String[] eventArgs(Pending p, long base) {
+    private String[] eventArgs(Pending p, long base, boolean announce, boolean withSeed) {
         long now = p.at().toEpochMilli();
         HealthEvent e = p.event();
         String kind;
@@ -708,12 +726,14 @@ public final class RedisKeyState implements KeyStateBackend {
                 today.minusDays(HealthPolicy.DAILY_DAYS_KEPT - 1L).toString(),
                 Long.toString(p.autoRecover() && p.cooldownMinutes() > 0
                         ? Duration.ofMinutes(p.cooldownMinutes()).toMillis() : 0),
-                channel, Integer.toString(HealthPolicy.SUCCESS_GAIN), Integer.toString(HealthPolicy.RATE_LIMIT_PENALTY),
+                announce ? channel : "", Integer.toString(HealthPolicy.SUCCESS_GAIN), Integer.toString(HealthPolicy.RATE_LIMIT_PENALTY),
                 Integer.toString(HealthPolicy.BILLING_PENALTY), Integer.toString(HealthPolicy.MEMBERSHIP_PENALTY),
                 Integer.toString(HealthPolicy.REJECTED_PENALTY), Integer.toString(HealthPolicy.FAILURE_PENALTY),
                 Integer.toString(HealthPolicy.RECOVERY_STEP), Long.toString(base)));
-        if (p.seed() != null) {
+        if (withSeed) {
             args.addAll(fieldsOf(p.seed()));
+        } else if (p.seed() != null) {
+            args.add("-");
         }
         return args.toArray(String[]::new);
     }
@@ -721,16 +741,22 @@ public final class RedisKeyState implements KeyStateBackend {
     // ---------------------------------------------------------------- connection state
 
     private boolean connect(boolean first) {
+        List<io.lettuce.core.api.StatefulConnection<String, String>> opened = new ArrayList<>();
         try {
             StatefulRedisConnection<String, String> c = client.connect();
+            opened.add(c);
+            StatefulRedisConnection<String, String> w = client.connect();
+            opened.add(w);
+            w.setAutoFlushCommands(false);
             StatefulRedisPubSubConnection<String, String> sub = client.connectPubSub();
+            opened.add(sub);
             sub.addListener(new RedisPubSubAdapter<>() {
                 @Override
                 public void message(String ch, String message) {
                     if (message.startsWith("s ")) {
                         // "s <proxy> <session hash>": a session was sent to another key.
                         int space = message.indexOf(' ', 2);
-                        if (space > 0 && !message.regionMatches(2, proxyId, 0, space - 2)) {
+                        if (space > 0 && !message.substring(2, space).equals(proxyId)) {
                             sessionMoved(message.substring(space + 1));
                         }
                     } else if (!proxyId.equals(message)) {
@@ -739,11 +765,13 @@ public final class RedisKeyState implements KeyStateBackend {
                 }
             });
             sub.sync().subscribe(channel);
+            writes = w;
             connection = c;
             pubSub = sub;
             up();
             return true;
         } catch (RuntimeException e) {
+            opened.forEach(io.lettuce.core.api.StatefulConnection::closeAsync);
             lastFailure = why(e);
             if (!first) {
                 down(e);
@@ -784,6 +812,7 @@ public final class RedisKeyState implements KeyStateBackend {
 
     private synchronized void up() {
         invalidations.incrementAndGet();
+        seeded.clear();
         // Announcements may have been missed while away: the copy of the session table is asked again.
         synchronized (sessions) {
             sessionVersion.incrementAndGet();
@@ -857,6 +886,12 @@ public final class RedisKeyState implements KeyStateBackend {
     /** Runs {@code script} by its digest, sending its text only when the server does not know it yet. */
     private CompletableFuture<List<Object>> eval(RedisAsyncCommands<String, String> async, String script,
             String[] keys, String... args) {
+        return eval(async, () -> { }, script, keys, args);
+    }
+
+    /** As above, on a connection that sends what is written only when {@code flush} runs. */
+    private CompletableFuture<List<Object>> eval(RedisAsyncCommands<String, String> async, Runnable flush,
+            String script, String[] keys, String... args) {
         String sha = shas.computeIfAbsent(script, RedisKeyState::sha1);
         RedisFuture<List<Object>> f = async.evalsha(sha, ScriptOutputType.MULTI, keys, args);
         return f.toCompletableFuture().exceptionallyCompose(t -> {
@@ -864,6 +899,7 @@ public final class RedisKeyState implements KeyStateBackend {
                     ? t.getCause() : t;
             if (cause instanceof RedisNoScriptException) {
                 RedisFuture<List<Object>> full = async.eval(script, ScriptOutputType.MULTI, keys, args);
+                flush.run();
                 return full.toCompletableFuture();
             }
             return CompletableFuture.failedFuture(cause);
