@@ -645,8 +645,9 @@ public final class RedisKeyState implements KeyStateBackend {
 
     /**
      * Sends {@code batch} on the writer's own connection, all of it in one write (the connection does not flush
-     * each command), and waits for the answers. Only the batch's last event is announced to the other proxies,
-     * and a key's seed goes along only until Redis is known to have the key.
+     * each command), and waits for the answers. A batch is announced to the other proxies once (with its last
+     * event), and only when it holds more than successes; a key's seed goes along only until Redis is known to
+     * have the key.
      */
     private void send(StatefulRedisConnection<String, String> w, List<Pending> batch) {
         RedisAsyncCommands<String, String> async = w.async();
@@ -654,11 +655,19 @@ public final class RedisKeyState implements KeyStateBackend {
         // The events already in Redis as far as this proxy knows: where its chain starts in a Redis that has
         // none of them (restarted empty).
         long base = batch.get(0).seq() - 1;
+        // Successes only move counters and health a little: the others see them with their next read (within
+        // SNAPSHOT_MILLIS). Anything else (a limit, a disabled key, a failure) is announced, so that they read again
+        // before their next selection. Under load this spares every proxy a re-read per request.
+        boolean urgent = false;
+        for (Pending p : batch) {
+            urgent |= !(p.event() instanceof HealthEvent.Success);
+        }
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
             String[] keys = {prefix + "key:" + p.fp(), prefix + "applied"};
             boolean withSeed = p.seed() != null && !seeded.contains(p.fp());
-            sent.add(eval(async, w::flushCommands, EVENT, keys, eventArgs(p, base, i == batch.size() - 1, withSeed)));
+            sent.add(eval(async, w::flushCommands, EVENT, keys,
+                    eventArgs(p, base, urgent && i == batch.size() - 1, withSeed)));
         }
         w.flushCommands();
         long deadline = System.nanoTime() + timeout.toNanos() * 4;
