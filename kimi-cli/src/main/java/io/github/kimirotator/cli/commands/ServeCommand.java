@@ -40,6 +40,7 @@ import picocli.CommandLine.Option;
             "  KIMI_ROTATOR_LOG_LEVEL  the log level (e.g. debug)",
             "  KIMI_ROTATOR_STATE      shared key state on Redis when --state is not given",
             "  KIMI_ROTATOR_REDIS_PASSWORD  the Redis password when the URL holds none",
+            "  KIMI_ROTATOR_REDIS_CA   rediss://: PEM file of the authorities to trust",
             "  KIMI_ROTATOR_STATE_SECRET    team secret of the key fingerprints in Redis"})
 public final class ServeCommand extends CliCommand {
     static final String UPSTREAM_VARIABLE = ServeOptions.UPSTREAM_VARIABLE;
