@@ -12,6 +12,7 @@ import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -81,8 +82,20 @@ public final class ConfigCommand extends CliCommand {
         return doc;
     }
 
-    /** {@link #openCodeDocument} as JSON, e.g. for {@code OPENCODE_CONFIG_CONTENT}. */
+    /** {@link #openCodeDocument} as JSON. */
     static String openCodeConfig(String base, String token) {
         return Json.write(openCodeDocument(base, token));
+    }
+
+    /**
+     * {@link #openCodeDocument} for {@code OPENCODE_CONFIG_CONTENT}, laid over the user's own value of it when there
+     * is one (their other settings stay; ours win where both set something). Empty when the user's value is not a
+     * JSON object.
+     */
+    static Optional<String> openCodeConfigOver(String existing, String base, String token) {
+        if (existing == null || existing.isBlank()) {
+            return Optional.of(openCodeConfig(base, token));
+        }
+        return Json.overlay(existing, openCodeDocument(base, token));
     }
 }

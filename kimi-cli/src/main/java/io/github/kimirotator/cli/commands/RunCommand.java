@@ -94,7 +94,12 @@ public final class RunCommand extends CliCommand {
         env.remove(CliContext.PROGRAM_NAME_VARIABLE);
         env.putIfAbsent("ANTHROPIC_MODEL", ConfigCommand.MODEL);
         env.putIfAbsent("ANTHROPIC_SMALL_FAST_MODEL", ConfigCommand.MODEL);
-        env.put(OPENCODE_CONFIG, ConfigCommand.openCodeConfig(base, token));
+        Optional<String> openCode = ConfigCommand.openCodeConfigOver(env.get(OPENCODE_CONFIG), base, token);
+        if (openCode.isEmpty()) {
+            context().err().println("warning: " + OPENCODE_CONFIG + " is not a JSON object; " + command.get(0)
+                    + " gets only the proxy's settings in it");
+        }
+        env.put(OPENCODE_CONFIG, openCode.orElseGet(() -> ConfigCommand.openCodeConfig(base, token)));
         return env;
     }
 
