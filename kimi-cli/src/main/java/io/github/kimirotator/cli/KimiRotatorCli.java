@@ -134,6 +134,11 @@ public final class KimiRotatorCli implements Callable<Integer> {
 
     /** Runs one command line in {@code environment}; returns the exit code. */
     public static int run(String[] args, Environment environment) {
+        return commandLine(args, environment).execute(args);
+    }
+
+    /** The command line that runs {@code args}: the root command with the commands {@code args} may run. */
+    static CommandLine commandLine(String[] args, Environment environment) {
         KimiRotatorCli root = new KimiRotatorCli(environment);
         CliContext context = new CliContext(environment, root.globals, List.of());
         CommandFactory factory = new CommandFactory(context);
@@ -152,7 +157,7 @@ public final class KimiRotatorCli implements Callable<Integer> {
         // Handlers as classes, not lambdas: a first lambda sets up method handles, which costs start-up time.
         commandLine.setParameterExceptionHandler(new UsageErrors(environment));
         commandLine.setExecutionExceptionHandler(new CommandErrors(context));
-        return commandLine.execute(args);
+        return commandLine;
     }
 
     /** A command line that does not parse: one line naming what is wrong, exit 2. */
