@@ -120,6 +120,10 @@ public final class KimiRotatorCli implements Callable<Integer> {
         // picocli's factory looks for Groovy's Closure class unless told not to; on our class path that miss
         // opens every jar of lib/ (about 35 ms of start-up).
         System.setProperty("picocli.disable.closures", System.getProperty("picocli.disable.closures", "true"));
+        // picocli registers converters for java.sql and java.time types through reflection on every command line;
+        // no option of ours has such a type (about 5 ms of start-up).
+        System.setProperty("picocli.converters.excludes",
+                System.getProperty("picocli.converters.excludes", "java\\.sql\\..*,java\\.time\\..*"));
         LoggingSetup.configure(System.getProperty("kimi.home"), java.util.Arrays.asList(args).contains("--verbose"));
     }
 

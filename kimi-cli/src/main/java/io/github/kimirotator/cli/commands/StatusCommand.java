@@ -12,7 +12,8 @@ import java.time.Duration;
 public final class StatusCommand extends CliCommand {
     @Override
     protected CommandModel model() {
-        return command("status", "Show the proxy that serves this accounts file: URL, pid, uptime, keys that can serve now, strategy. Exit 1 when none runs.");
+        return command("status", "Show the proxy that serves this accounts file: URL, pid, uptime, keys that can serve now, strategy."
+                + " Exit 1 when none runs.");
     }
 
     @Override
