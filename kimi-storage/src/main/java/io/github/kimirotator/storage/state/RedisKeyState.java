@@ -494,15 +494,12 @@ public final class RedisKeyState implements KeyStateBackend {
                 .lastPenaltyAt(shared.lastPenaltyAt())
                 .lastRecoveryAt(shared.lastRecoveryAt())
                 .dailyRequests(shared.dailyRequests())
+                .dailyTokens(shared.dailyTokens())
                 .build();
     }
 
     @Override
     public void record(AccountsState local, String key, HealthEvent event, Instant at) {
-        if (event instanceof HealthEvent.TokensUsed) {
-            // Token counts stay with each proxy (its accounts file); they are not a request and not health.
-            return;
-        }
         int index = local.indexOfKey(key);
         Account seed = index >= 0 ? local.accounts().get(index) : null;
         journalLock.lock();
@@ -644,69 +641,85 @@ public final class RedisKeyState implements KeyStateBackend {
     }
 
     /**
-     * Sends {@code batch} on the writer's own connection, all of it in one write (the connection does not flush
-     * each command), and waits for the answers. A batch is announced to the other proxies once (with its last
-     * event), and only when it holds more than successes; a key's seed goes along only until Redis is known to
-     * have the key.
+     * Sends {@code batch} on the writer's own connection as one script call, and waits for the answer. A batch is
+     * announced to the other proxies only when it holds more than successes and token counts; a key's seed goes
+     * along only until Redis is known to have the key.
      */
     private void send(StatefulRedisConnection<String, String> w, List<Pending> batch) {
-        RedisAsyncCommands<String, String> async = w.async();
-        List<CompletableFuture<List<Object>>> sent = new ArrayList<>(batch.size());
-        // The events already in Redis as far as this proxy knows: where its chain starts in a Redis that has
-        // none of them (restarted empty).
-        long base = batch.get(0).seq() - 1;
         // Successes only move counters and health a little: the others see them with their next read (within
         // SNAPSHOT_MILLIS). Anything else (a limit, a disabled key, a failure) is announced, so that they read again
         // before their next selection. Under load this spares every proxy a re-read per request.
         boolean urgent = false;
+        List<String> keys = new ArrayList<>();
+        keys.add(prefix + "applied");
+        Map<String, Integer> keyIndex = new HashMap<>();
         for (Pending p : batch) {
-            urgent |= !(p.event() instanceof HealthEvent.Success);
+            urgent |= !(p.event() instanceof HealthEvent.Success || p.event() instanceof HealthEvent.TokensUsed);
+            keyIndex.computeIfAbsent(p.fp(), fp -> {
+                keys.add(prefix + "key:" + fp);
+                return keys.size();
+            });
         }
-        for (int i = 0; i < batch.size(); i++) {
-            Pending p = batch.get(i);
-            String[] keys = {prefix + "key:" + p.fp(), prefix + "applied"};
-            boolean withSeed = p.seed() != null && !seeded.contains(p.fp());
-            sent.add(eval(async, w::flushCommands, EVENT, keys,
-                    eventArgs(p, base, urgent && i == batch.size() - 1, withSeed)));
+        // The events already in Redis as far as this proxy knows: where its chain starts in a Redis that has
+        // none of them (restarted empty).
+        long base = batch.get(0).seq() - 1;
+        List<String> args = new ArrayList<>(List.of(proxyId, urgent ? channel : "", Long.toString(base),
+                Integer.toString(HealthPolicy.SUCCESS_GAIN), Integer.toString(HealthPolicy.RATE_LIMIT_PENALTY),
+                Integer.toString(HealthPolicy.BILLING_PENALTY), Integer.toString(HealthPolicy.MEMBERSHIP_PENALTY),
+                Integer.toString(HealthPolicy.REJECTED_PENALTY), Integer.toString(HealthPolicy.FAILURE_PENALTY),
+                Integer.toString(HealthPolicy.RECOVERY_STEP)));
+        for (Pending p : batch) {
+            List<String> event = eventArgs(p, keyIndex.get(p.fp()), p.seed() != null && !seeded.contains(p.fp()));
+            args.add(Integer.toString(event.size()));
+            args.addAll(event);
         }
+        CompletableFuture<List<Object>> sent = eval(w.async(), w::flushCommands, EVENT, keys.toArray(String[]::new),
+                args.toArray(String[]::new));
         w.flushCommands();
-        long deadline = System.nanoTime() + timeout.toNanos() * 4;
-        for (int i = 0; i < sent.size(); i++) {
-            try {
-                List<Object> r = sent.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                long code = (Long) r.get(0);
-                if (code >= 0) {
-                    ackedSeq = Math.max(ackedSeq, batch.get(i).seq());
-                    seeded.add(batch.get(i).fp());
-                } else if (code == -2) {
-                    // Redis lost the key (restarted, flushed): send it again, with the seed this time.
-                    seeded.clear();
-                    return;
-                } else {
-                    // Redis has fewer of ours than we thought (it lost them): send again from there.
-                    ackedSeq = Math.min(ackedSeq, (Long) r.get(1));
-                    seeded.clear();
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        List<Object> r;
+        try {
+            r = sent.get(timeout.toMillis() * 4, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            down(e);
+            return;
+        }
+        for (int i = 0; i + 1 < r.size(); i += 2) {
+            long code = (Long) r.get(i);
+            Pending p = batch.get(i / 2);
+            if (code >= 0) {
+                ackedSeq = Math.max(ackedSeq, p.seq());
+                seeded.add(p.fp());
+            } else if (code == -2) {
+                // Redis lost the key (restarted, flushed): send it again, with the seed this time.
+                seeded.clear();
                 return;
-            } catch (ExecutionException | TimeoutException | RuntimeException e) {
-                down(e);
+            } else {
+                // Redis has fewer of ours than we thought (it lost them): send again from there.
+                ackedSeq = Math.min(ackedSeq, (Long) r.get(i + 1));
+                seeded.clear();
                 return;
             }
         }
     }
 
-    private String[] eventArgs(Pending p, long base, boolean announce, boolean withSeed) {
+    /** One event's fields for the event script (see event.lua). */
+    private List<String> eventArgs(Pending p, int keyIndex, boolean withSeed) {
         long now = p.at().toEpochMilli();
         HealthEvent e = p.event();
         String kind;
         long until = 0;
         String reason = "";
+        String tokens = "";
         boolean soft = false;
         if (e instanceof HealthEvent.Success) {
             kind = "S";
+        } else if (e instanceof HealthEvent.TokensUsed t) {
+            kind = "T";
+            tokens = t.usage().input() + " " + t.usage().output() + " " + t.usage().cacheRead() + " "
+                    + t.usage().cacheCreation();
         } else if (e instanceof HealthEvent.RateLimited r) {
             kind = "R";
             until = HealthPolicy.plusSaturated(now, r.retryAfter().orElse(HealthPolicy.DEFAULT_RETRY_AFTER));
@@ -729,22 +742,19 @@ public final class RedisKeyState implements KeyStateBackend {
             throw new IllegalArgumentException("not a shared event: " + e);
         }
         LocalDate today = LocalDate.ofInstant(p.at(), ZoneOffset.UTC);
-        List<String> args = new ArrayList<>(List.of(proxyId, Long.toString(p.seq()), kind, Long.toString(now),
-                Long.toString(Math.min(until, MAX_TIME)), reason, HealthPolicy.REASON_RATE_LIMITED, soft ? "1" : "0",
-                Long.toString(now + HealthPolicy.DEFAULT_RETRY_AFTER.toMillis()), today.toString(),
+        List<String> args = new ArrayList<>(List.of(Integer.toString(keyIndex), Long.toString(p.seq()), kind,
+                Long.toString(now), Long.toString(Math.min(until, MAX_TIME)), reason, HealthPolicy.REASON_RATE_LIMITED,
+                soft ? "1" : "0", Long.toString(now + HealthPolicy.DEFAULT_RETRY_AFTER.toMillis()), today.toString(),
                 today.minusDays(HealthPolicy.DAILY_DAYS_KEPT - 1L).toString(),
                 Long.toString(p.autoRecover() && p.cooldownMinutes() > 0
                         ? Duration.ofMinutes(p.cooldownMinutes()).toMillis() : 0),
-                announce ? channel : "", Integer.toString(HealthPolicy.SUCCESS_GAIN), Integer.toString(HealthPolicy.RATE_LIMIT_PENALTY),
-                Integer.toString(HealthPolicy.BILLING_PENALTY), Integer.toString(HealthPolicy.MEMBERSHIP_PENALTY),
-                Integer.toString(HealthPolicy.REJECTED_PENALTY), Integer.toString(HealthPolicy.FAILURE_PENALTY),
-                Integer.toString(HealthPolicy.RECOVERY_STEP), Long.toString(base)));
+                tokens));
         if (withSeed) {
             args.addAll(fieldsOf(p.seed()));
         } else if (p.seed() != null) {
             args.add("-");
         }
-        return args.toArray(String[]::new);
+        return args;
     }
 
     // ---------------------------------------------------------------- connection state
@@ -937,17 +947,29 @@ public final class RedisKeyState implements KeyStateBackend {
             f.add("d:" + day);
             f.add(Long.toString(n));
         });
+        a.dailyTokens().forEach((day, t) -> {
+            f.addAll(List.of("ti:" + day, Long.toString(t.input()), "to:" + day, Long.toString(t.output()),
+                    "tc:" + day, Long.toString(t.cacheRead()), "tw:" + day, Long.toString(t.cacheCreation())));
+        });
         return f;
     }
 
     /** {@code local} with the shared fields from Redis. */
     static Account merged(Account local, Map<String, String> f) {
         SortedMap<String, Long> daily = new TreeMap<>();
+        SortedMap<String, long[]> tokens = new TreeMap<>();
         f.forEach((name, value) -> {
             if (name.startsWith("d:")) {
                 daily.put(name.substring(2), Long.parseLong(value));
+            } else if (name.length() > 3 && name.charAt(0) == 't' && name.charAt(2) == ':') {
+                int slot = "iocw".indexOf(name.charAt(1));
+                if (slot >= 0) {
+                    tokens.computeIfAbsent(name.substring(3), d -> new long[4])[slot] = Long.parseLong(value);
+                }
             }
         });
+        SortedMap<String, io.github.kimirotator.api.TokenUsage> dailyTokens = new TreeMap<>();
+        tokens.forEach((day, t) -> dailyTokens.put(day, new io.github.kimirotator.api.TokenUsage(t[0], t[1], t[2], t[3])));
         return local.toBuilder()
                 .healthScore((int) num(f, "h", local.healthScore()))
                 .rateLimitResetTime(num(f, "rl", 0))
@@ -962,6 +984,7 @@ public final class RedisKeyState implements KeyStateBackend {
                 .lastPenaltyAt(num(f, "lp", 0))
                 .lastRecoveryAt(num(f, "lr", 0))
                 .dailyRequests(daily)
+                .dailyTokens(dailyTokens)
                 .build();
     }
 
