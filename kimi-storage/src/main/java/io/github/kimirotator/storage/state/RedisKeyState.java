@@ -104,7 +104,10 @@ public final class RedisKeyState implements KeyStateBackend {
     private final AtomicLong journalVersion = new AtomicLong();
     private final AtomicLong invalidations = new AtomicLong();
     private final Object turns = new Object();
-    private CompletableFuture<Long> nextTurn;
+    /** Guarded by {@code turns}: a turn fetched ahead (-1: none), selections waiting for one, a fetch on its way. */
+    private long aheadTurn = -1;
+    private final ArrayDeque<CompletableFuture<Long>> turnWaiters = new ArrayDeque<>();
+    private boolean fetchingTurns;
     /** This proxy's copy of the shared session table, by session hash; bounded as the strategy's own table. */
     private final Map<String, SessionEntry> sessions = new java.util.LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -268,19 +271,56 @@ public final class RedisKeyState implements KeyStateBackend {
     }
 
     /**
-     * This selection's round-robin turn: the one fetched ahead for it (usually there already), while the next
-     * one is fetched for the next selection. Each number from the shared counter is used once, so over all
-     * proxies the turns used are the counter's numbers except at most one per proxy (the one it holds ahead).
+     * This selection's round-robin turn from the shared counter: the one fetched ahead when it is there (then the
+     * next one is fetched ahead), else one from the next fetch. Selections that arrive together share one fetch
+     * ({@code INCRBY} by their number, plus one to hold ahead), so they neither queue behind one another's round
+     * trips nor send a command each. Each number from the counter is used once, so over all proxies the turns
+     * used are the counter's numbers except at most one per proxy (the one it holds ahead).
      */
     private CompletableFuture<Long> takeTurn(StatefulRedisConnection<String, String> c) {
         synchronized (turns) {
-            CompletableFuture<Long> mine = nextTurn;
-            if (mine == null || mine.isCompletedExceptionally()) {
-                mine = c.async().incr(prefix + "rr").toCompletableFuture();
+            if (aheadTurn >= 0) {
+                long t = aheadTurn;
+                aheadTurn = -1;
+                if (!fetchingTurns) {
+                    fetchTurns(c);
+                }
+                return CompletableFuture.completedFuture(t);
             }
-            nextTurn = c.async().incr(prefix + "rr").toCompletableFuture();
+            CompletableFuture<Long> mine = new CompletableFuture<>();
+            turnWaiters.add(mine);
+            if (!fetchingTurns) {
+                fetchTurns(c);
+            }
             return mine;
         }
+    }
+
+    /** Fetches a turn for each waiting selection and one to hold ahead; called holding {@code turns}. */
+    private void fetchTurns(StatefulRedisConnection<String, String> c) {
+        int n = turnWaiters.size() + 1;
+        fetchingTurns = true;
+        c.async().incrby(prefix + "rr", n).whenComplete((last, failure) -> {
+            synchronized (turns) {
+                fetchingTurns = false;
+                if (failure != null) {
+                    turnWaiters.forEach(w -> w.completeExceptionally(failure));
+                    turnWaiters.clear();
+                    return;
+                }
+                for (long t = last - n + 1; t <= last; t++) {
+                    CompletableFuture<Long> waiting = turnWaiters.poll();
+                    if (waiting != null) {
+                        waiting.complete(t);
+                    } else {
+                        aheadTurn = t;
+                    }
+                }
+                if (!turnWaiters.isEmpty() || aheadTurn < 0) {
+                    fetchTurns(c);
+                }
+            }
+        });
     }
 
     // ---------------------------------------------------------------- shared session table
