@@ -37,32 +37,41 @@ local function prune(k, oldest, tokens)
   end
 end
 
--- One event; A its fields (see above). Returns {code, value}.
+-- This proxy's last applied event, read once and written once per batch.
+local appliedNow = redis.call('HGET', appliedKey, proxy)
+if appliedNow then appliedNow = tonumber(appliedNow) end
+local appliedChanged = false
+
+-- One event; A its fields (see above). Returns {code, value}. One read and one write of the key's hash.
 local function apply(A)
   local k = KEYS[tonumber(A[1])]
   local seq = tonumber(A[2])
-  local applied = redis.call('HGET', appliedKey, proxy)
-  if applied then
-    applied = tonumber(applied)
-    if seq <= applied then return {0, applied} end
-    if seq > applied + 1 then return {-1, applied} end
+  if appliedNow then
+    if seq <= appliedNow then return {0, appliedNow} end
+    if seq > appliedNow + 1 then return {-1, appliedNow} end
   else
     -- Nothing of this proxy here (a Redis new or restarted empty): the chain starts right after the base, never
     -- at a later event that overtook it; otherwise the earlier events would later count as applied and be lost.
     if seq ~= base + 1 then return {-1, base} end
   end
-  if A[14] == '-' then
-    if redis.call('EXISTS', k) == 0 then return {-2, seq} end
+  local kind = A[3]
+  local today = A[10]
+  local names = {'h', 'rl', 'bl', 'cf', 'cb', 'tr', 'sr', 'lu', 'dis', 'rsn', 'lp', 'lr', 'd:' .. today,
+    'ti:' .. today, 'to:' .. today, 'tc:' .. today, 'tw:' .. today}
+  local f = redis.call('HMGET', k, unpack(names))
+  -- A key's hash always holds its health: without it the key is not here.
+  if not f[1] then
+    if A[14] == '-' then return {-2, seq} end
+    if #A > 14 then
+      local seed = {}
+      for i = 14, #A do seed[#seed + 1] = A[i] end
+      redis.call('HSET', k, unpack(seed))
+      f = redis.call('HMGET', k, unpack(names))
+    end
   end
-  redis.call('HSET', appliedKey, proxy, seq)
+  appliedNow = seq
+  appliedChanged = true
 
-  if A[14] ~= '-' and #A > 14 and redis.call('EXISTS', k) == 0 then
-    local seed = {}
-    for i = 14, #A do seed[#seed + 1] = A[i] end
-    redis.call('HSET', k, unpack(seed))
-  end
-
-  local f = redis.call('HMGET', k, 'h', 'rl', 'bl', 'cf', 'cb', 'tr', 'sr', 'lu', 'dis', 'rsn', 'lp', 'lr')
   local h = tonumber(f[1]) or 100
   local rl = tonumber(f[2]) or 0
   local bl = tonumber(f[3]) or 0
@@ -72,12 +81,12 @@ local function apply(A)
   local sr = tonumber(f[7]) or 0
   local lu = tonumber(f[8]) or 0
   local dis = f[9] == '1'
-  local rsn = f[10]
-  if rsn == false or rsn == '' then rsn = nil end
+  local oldRsn = f[10]
+  if oldRsn == false or oldRsn == '' then oldRsn = nil end
+  local rsn = oldRsn
   local lp = tonumber(f[11]) or 0
   local lr = tonumber(f[12]) or 0
 
-  local kind = A[3]
   local now = tonumber(A[4])
   local untilArg = tonumber(A[5])
   local period = tonumber(A[12])
@@ -102,16 +111,14 @@ local function apply(A)
     return newReason
   end
 
+  local more = {}
   if kind == 'T' then
     -- Tokens of an answer: added to today's counts; not a request.
     local counts = {}
-    for n in string.gmatch(A[13], '%d+') do counts[#counts + 1] = n end
-    local first = redis.call('HEXISTS', k, 'ti:' .. A[10]) == 0
-    redis.call('HINCRBY', k, 'ti:' .. A[10], counts[1])
-    redis.call('HINCRBY', k, 'to:' .. A[10], counts[2])
-    redis.call('HINCRBY', k, 'tc:' .. A[10], counts[3])
-    redis.call('HINCRBY', k, 'tw:' .. A[10], counts[4])
-    if first then prune(k, A[11], true) end
+    for n in string.gmatch(A[13], '%d+') do counts[#counts + 1] = tonumber(n) end
+    if not f[14] then prune(k, A[11], true) end
+    more = {names[14], (tonumber(f[14]) or 0) + counts[1], names[15], (tonumber(f[15]) or 0) + counts[2],
+      names[16], (tonumber(f[16]) or 0) + counts[3], names[17], (tonumber(f[17]) or 0) + counts[4]}
   else
     tr = tr + 1
     lu = math.max(lu, now)
@@ -120,8 +127,9 @@ local function apply(A)
       sr = sr + 1
       cf = 0
       cb = 0
-      local day = redis.call('HINCRBY', k, 'd:' .. A[10], 1)
+      local day = (tonumber(f[13]) or 0) + 1
       if day == 1 then prune(k, A[11], false) end
+      more = {names[13], day}
     else
       cf = cf + 1
       lp = now
@@ -155,9 +163,14 @@ local function apply(A)
     end
   end
 
+  if rsn then
+    more[#more + 1] = 'rsn'
+    more[#more + 1] = rsn
+  elseif oldRsn then
+    redis.call('HDEL', k, 'rsn')
+  end
   redis.call('HSET', k, 'h', h, 'rl', rl, 'bl', bl, 'cf', cf, 'cb', cb, 'tr', tr, 'sr', sr, 'lu', lu,
-    'dis', dis and '1' or '0', 'lp', lp, 'lr', lr)
-  if rsn then redis.call('HSET', k, 'rsn', rsn) else redis.call('HDEL', k, 'rsn') end
+    'dis', dis and '1' or '0', 'lp', lp, 'lr', lr, unpack(more))
   return {1, seq}
 end
 
@@ -175,5 +188,6 @@ while i <= #ARGV do
   if r[1] < 0 then break end
   if r[1] == 1 then any = true end
 end
+if appliedChanged then redis.call('HSET', appliedKey, proxy, appliedNow) end
 if any and ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], proxy) end
 return out
