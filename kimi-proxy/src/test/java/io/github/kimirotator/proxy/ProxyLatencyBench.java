@@ -181,6 +181,9 @@ public final class ProxyLatencyBench {
                     Runtime.version());
             System.out.printf(Locale.ROOT, "%-9s %9s %9s %9s %9s %16s %12s %14s%n", "", "p50 ms", "p99 ms", "req/s",
                     "+p50 ms", "+p50 over file*", "JVM cpu µs", "Redis cpu µs");
+            if (Boolean.getBoolean("bench.commandstats")) {
+                System.out.println(redisCommands.info("commandstats"));
+            }
             double directP50 = median(runs.get(0), x -> x.percentileMillis(50));
             double fileP50 = median(runs.get(1), x -> x.percentileMillis(50));
             double fileRrP50 = median(runs.get(3), x -> x.percentileMillis(50));

@@ -74,6 +74,7 @@ public final class RedisKeyState implements KeyStateBackend {
     static final long SNAPSHOT_MILLIS = 250;
     private static final long PROBE_MILLIS = 250;
     private static final int BATCH = 256;
+    private static final long LINGER_MILLIS = 5;
     private static final int MAX_JOURNAL = 100_000;
     /** Lua numbers are doubles: times beyond this could not be stored exactly. */
     public static final long MAX_TIME = (1L << 53) - 1;
@@ -558,6 +559,9 @@ public final class RedisKeyState implements KeyStateBackend {
             }
             journalVersion.incrementAndGet();
             journalGrew.signal();
+            if (urgent(event)) {
+                java.util.concurrent.locks.LockSupport.unpark(writer);
+            }
         } finally {
             journalLock.unlock();
         }
@@ -653,18 +657,42 @@ public final class RedisKeyState implements KeyStateBackend {
         }
     }
 
+    /**
+     * The events to send next. Successes and token counts wait {@value #LINGER_MILLIS} ms for company, so that
+     * under load one script call carries many events (a call costs Redis far more than an event in it); anything
+     * else goes at once.
+     */
     private List<Pending> nextBatch() throws InterruptedException {
+        List<Pending> batch;
         journalLock.lock();
         try {
-            List<Pending> batch = unsent();
+            batch = unsent();
             if (batch.isEmpty()) {
                 journalGrew.await(200, TimeUnit.MILLISECONDS);
                 batch = unsent();
             }
-            return batch;
         } finally {
             journalLock.unlock();
         }
+        if (batch.isEmpty() || batch.size() >= BATCH || batch.stream().anyMatch(p -> urgent(p.event()))) {
+            return batch;
+        }
+        // An urgent event recorded meanwhile ends the wait (record() unparks this thread).
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS));
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        journalLock.lock();
+        try {
+            return unsent();
+        } finally {
+            journalLock.unlock();
+        }
+    }
+
+    /** Whether the other proxies should hear of {@code event} before their next selection. */
+    private static boolean urgent(HealthEvent event) {
+        return !(event instanceof HealthEvent.Success || event instanceof HealthEvent.TokensUsed);
     }
 
     private List<Pending> unsent() {
@@ -694,7 +722,7 @@ public final class RedisKeyState implements KeyStateBackend {
         keys.add(prefix + "applied");
         Map<String, Integer> keyIndex = new HashMap<>();
         for (Pending p : batch) {
-            urgent |= !(p.event() instanceof HealthEvent.Success || p.event() instanceof HealthEvent.TokensUsed);
+            urgent |= urgent(p.event());
             keyIndex.computeIfAbsent(p.fp(), fp -> {
                 keys.add(prefix + "key:" + fp);
                 return keys.size();
