@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Start-up of the CLI against the seed's reference, `node -e 0`: both through their normal entry points (our
 # launcher on the built distribution, its start-up archive already made), interleaved round by round, over an
-# accounts file of 10 keys. Prints median and minimum wall time per command and the ratio of medians to
-# node's. Not a test: its table goes into the README.
+# accounts file of 10 keys. Prints median and minimum wall time per command, the ratio of medians to node's,
+# and the CPU time (user + system, all threads) a run takes on average. Not a test: its table goes into the
+# README.
 #
 #   bench/startup.sh [ROUNDS]                 (default 25 rounds, after 3 warm-up rounds)
 #   BENCH_JAVAS="/usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/temurin-25-jdk-amd64" bench/startup.sh
@@ -23,20 +24,39 @@ unset KIMI_ROTATOR_NO_CDS KIMI_ROTATOR_CONFIG JAVA_OPTS
 have_node=
 if command -v node >/dev/null; then have_node=1; fi
 
-# Wall time of one run, in microseconds, output discarded; a failing run aborts the benchmark.
+# CPU time (user + system) of this shell's finished children so far, in ms, into $cpu_ms. `times` runs in this
+# shell (in a command substitution it would be another process, with children of its own); the kernel counts
+# in 10 ms ticks, so one run's figure is coarse, but the mean over many runs is not.
+children_cpu() {
+  local user sys
+  times > "$work/cpu"
+  { read -r _; read -r user sys; } < "$work/cpu"
+  cpu_ms=$(( $(tick_ms "$user") + $(tick_ms "$sys") ))
+}
+tick_ms() { # 1m2.345s -> 62345
+  local m=${1%%m*} s=${1#*m}
+  s=${s%s}
+  echo $(( 10#$m * 60000 + 10#${s/./} ))
+}
+
+# Wall time of one run in microseconds and its CPU time in ms, output discarded; a failing run aborts the
+# benchmark.
 time_us() {
-  local start end
+  local start end cpu_before
+  children_cpu
+  cpu_before=$cpu_ms
   start=$EPOCHREALTIME
   "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
   end=$EPOCHREALTIME
-  echo $(( (${end/./} - ${start/./}) ))
+  children_cpu
+  echo "$(( ${end/./} - ${start/./} )) $(( cpu_ms - cpu_before ))"
 }
 
-# median and minimum of the numbers in file $1, in ms
+# median and minimum wall time (ms) and mean CPU time (ms) of the runs in file $1
 stats() {
-  sort -n "$1" | awk '{ v[NR] = $1 } END {
+  sort -n "$1" | awk '{ v[NR] = $1; cpu += $2 } END {
     m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-    printf "%.1f %.1f\n", m / 1000, v[1] / 1000 }'
+    printf "%.1f %.1f %.0f\n", m / 1000, v[1] / 1000, cpu / NR }'
 }
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(uname -sr)"
@@ -55,9 +75,23 @@ for java_home in ${BENCH_JAVAS:-${JAVA_HOME:-default}}; do
   for i in $(seq 0 9); do
     "$launcher" add-key "$(printf 'sk-kimi-bench%020d' "$i")" "Bench $i" >/dev/null
   done
-  # The archive as install.sh makes it (the CLI would make it in the background on its first run).
+  # The archive as install.sh makes it. The first add-key above has already started a maker in the
+  # background: while it holds its lock, this returns at once, so wait (bounded) until the archive is there and
+  # no maker runs any more.
   KIMI_ROTATOR_CDS_WAIT=1 "$launcher" --version >/dev/null
-  ls "$work"/.config/opencode/kimi-rotator/cache/cli-* >/dev/null
+  cache=$work/.config/opencode/kimi-rotator/cache
+  deadline=$(( SECONDS + 300 ))
+  until compgen -G "$cache/cli-*.jsa" >/dev/null && ! compgen -G "$cache/cli-*.making" >/dev/null; do
+    if compgen -G "$cache/cli-*.failed" >/dev/null; then
+      echo "error: the start-up archive could not be made ($(ls "$cache"))" >&2
+      exit 1
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "error: no start-up archive in $cache after 5 minutes" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
 
   cases=(list-keys stats use-key add-key)
   [ -n "$have_node" ] && cases=(node "${cases[@]}")
@@ -84,21 +118,21 @@ for java_home in ${BENCH_JAVAS:-${JAVA_HOME:-default}}; do
   echo
   if [ -n "$have_node" ]; then
     read -r node_median _ < <(stats "$work/node.times")
-    echo "| command | median | min | median / node's |"
-    echo "|---|---:|---:|---:|"
+    echo "| command | median | min | median / node's | CPU per run (mean) |"
+    echo "|---|---:|---:|---:|---:|"
   else
-    echo "| command | median | min |"
-    echo "|---|---:|---:|"
+    echo "| command | median | min | CPU per run (mean) |"
+    echo "|---|---:|---:|---:|"
   fi
   for c in "${cases[@]}"; do
-    read -r median min < <(stats "$work/$c.times")
+    read -r median min cpu < <(stats "$work/$c.times")
     label=$c
     [ "$c" = node ] && label='node -e 0' || label="kimi-rotator $c"
     if [ -n "$have_node" ]; then
-      printf '| `%s` | %s ms | %s ms | %s |\n' "$label" "$median" "$min" \
-        "$(awk -v a="$median" -v b="$node_median" 'BEGIN { printf "%.2fx", a / b }')"
+      printf '| `%s` | %s ms | %s ms | %s | %s ms |\n' "$label" "$median" "$min" \
+        "$(awk -v a="$median" -v b="$node_median" 'BEGIN { printf "%.2fx", a / b }')" "$cpu"
     else
-      printf '| `%s` | %s ms | %s ms |\n' "$label" "$median" "$min"
+      printf '| `%s` | %s ms | %s ms | %s ms |\n' "$label" "$median" "$min" "$cpu"
     fi
   done
 done

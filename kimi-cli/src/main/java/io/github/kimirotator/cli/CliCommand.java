@@ -3,17 +3,56 @@ package io.github.kimirotator.cli;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 
-/** Base of every command: gets the {@link CliContext} before it runs, returns the exit code. */
+/**
+ * Base of every command: declares its parameters and options ({@link #model}), gets the {@link CliContext}
+ * before it runs, reads what was given ({@link #value}), returns the exit code.
+ */
 public abstract class CliCommand implements Callable<Integer> {
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
-
     private CliContext context;
+    private CommandSpec spec;
 
-    final void init(CliContext context) {
+    /**
+     * This command's name, help texts, parameters and options: {@link #command} and what the command adds to it.
+     */
+    protected abstract CommandModel model();
+
+    /** The model of this command, with {@code -h}/{@code --help}. */
+    protected final CommandModel command(String name, String... description) {
+        return CommandModel.of(this, name, description).helpOption("Show this help and exit.");
+    }
+
+    /** This command's picocli model, bound to this object, which runs in {@code context}. */
+    final CommandSpec spec(CliContext context) {
         this.context = context;
+        spec = model().spec();
+        return spec;
+    }
+
+    /** The model of {@code subcommand}, which runs in this command's context. */
+    protected final CommandSpec subcommand(CliCommand subcommand) {
+        return subcommand.spec(context);
+    }
+
+    /**
+     * The value of the option {@code name} (e.g. {@code --force}) or of the parameter labelled {@code name} (e.g.
+     * {@code KEY}) as parsed, else its initial value: a String, a boolean for a flag, or the type the model names.
+     */
+    public final <T> T value(String name) {
+        ArgSpec arg = name.startsWith("-") ? spec.findOption(name) : null;
+        if (arg == null) {
+            for (ArgSpec parameter : spec.positionalParameters()) {
+                if (parameter.paramLabel().equals(name)) {
+                    arg = parameter;
+                }
+            }
+        }
+        if (arg == null) {
+            throw new IllegalArgumentException(spec.name() + " has no option or parameter " + name);
+        }
+        return arg.getValue();
     }
 
     protected CliContext context() {

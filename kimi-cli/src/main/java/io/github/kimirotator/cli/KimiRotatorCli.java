@@ -34,35 +34,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** The {@code kimi-rotator} command: parses the command line, runs one command, maps errors to exit codes. */
-@Command(name = "kimi-rotator",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
-        sortOptions = false,
-        description = "Rotates several Kimi API keys as one: manages the keys and runs a local proxy.",
-        commandListHeading = "%nCommands:%n",
-        footerHeading = "%nEnvironment:%n",
-        footer = {
-            "  KIMI_ROTATOR_CONFIG     the accounts file when --config is not given",
-            "  KIMI_ROTATOR_PASSWORD   export-keys, import-keys: the backup password,",
-            "                          when there is no console and no --password-stdin",
-            "  KIMI_ROTATOR_UPSTREAM   serve: the upstream API when --upstream is not given",
-            "  KIMI_ROTATOR_LOG_LEVEL  serve: the log level (e.g. debug)",
-            "  KIMI_ROTATOR_STATE      shared key state on Redis when --state is not given",
-            "  KIMI_ROTATOR_REDIS_PASSWORD  the Redis password when the URL holds none",
-            "  KIMI_ROTATOR_STATE_SECRET    team secret of the key fingerprints in Redis",
-            "  NO_COLOR                no colour, even on a terminal",
-            "  JAVA_HOME               the Java 17+ to run (else java on the PATH)",
-            "  JAVA_OPTS               options for the JVM",
-            "  KIMI_ROTATOR_OPTS       more options for the JVM",
-            "  KIMI_ROTATOR_NO_CDS=1   no class-data sharing archive",
-            "",
-            "Run '${ROOT-COMMAND-NAME} COMMAND --help' for the parameters of a command."})
 public final class KimiRotatorCli implements Callable<Integer> {
     /**
      * Every command by name, in the order --help lists them. Looked up by name so that a run loads and
@@ -96,17 +70,34 @@ public final class KimiRotatorCli implements Callable<Integer> {
     /** Global options that take a value, skipped when looking for the command name. */
     private static final Set<String> OPTIONS_WITH_VALUE = Set.of("--config", "--state", "--state-prefix");
 
-    @Mixin
     private final GlobalOptions globals = new GlobalOptions();
+    private final CommandSpec spec;
 
-    private final Environment environment;
-
-    private KimiRotatorCli(Environment environment) {
-        this.environment = environment;
+    private KimiRotatorCli() {
+        CommandModel model = CommandModel.of(this, "kimi-rotator",
+                        "Rotates several Kimi API keys as one: manages the keys and runs a local proxy.")
+                .environment(
+                        "  KIMI_ROTATOR_CONFIG     the accounts file when --config is not given",
+                        "  KIMI_ROTATOR_PASSWORD   export-keys, import-keys: the backup password,",
+                        "                          when there is no console and no --password-stdin",
+                        "  KIMI_ROTATOR_UPSTREAM   serve: the upstream API when --upstream is not given",
+                        "  KIMI_ROTATOR_LOG_LEVEL  serve: the log level (e.g. debug)",
+                        "  KIMI_ROTATOR_STATE      shared key state on Redis when --state is not given",
+                        "  KIMI_ROTATOR_REDIS_PASSWORD  the Redis password when the URL holds none",
+                        "  KIMI_ROTATOR_STATE_SECRET    team secret of the key fingerprints in Redis",
+                        "  NO_COLOR                no colour, even on a terminal",
+                        "  JAVA_HOME               the Java 17+ to run (else java on the PATH)",
+                        "  JAVA_OPTS               options for the JVM",
+                        "  KIMI_ROTATOR_OPTS       more options for the JVM",
+                        "  KIMI_ROTATOR_NO_CDS=1   no class-data sharing archive",
+                        "",
+                        "Run '${ROOT-COMMAND-NAME} COMMAND --help' for the parameters of a command.");
+        spec = model.spec();
+        spec.usageMessage().sortOptions(false).commandListHeading("%nCommands:%n");
+        globals.addTo(model);
+        model.helpOption("Show this help message and exit.")
+                .versionOption("Print version information and exit.", new VersionProvider());
     }
-
-    @Spec
-    private CommandSpec spec;
 
     /** No command: the overview, as the seed prints it. */
     @Override
@@ -126,19 +117,30 @@ public final class KimiRotatorCli implements Callable<Integer> {
         // time and buy nothing here (no AOP, explicit bindings).
         System.setProperty("guice_include_stack_traces", System.getProperty("guice_include_stack_traces", "OFF"));
         System.setProperty("guice_bytecode_gen_option", System.getProperty("guice_bytecode_gen_option", "DISABLED"));
+        // picocli's factory looks for Groovy's Closure class unless told not to; on our class path that miss
+        // opens every jar of lib/ (about 35 ms of start-up).
+        System.setProperty("picocli.disable.closures", System.getProperty("picocli.disable.closures", "true"));
+        // picocli registers converters for java.sql and java.time types through reflection on every command line;
+        // no option of ours has such a type (about 5 ms of start-up).
+        System.setProperty("picocli.converters.excludes",
+                System.getProperty("picocli.converters.excludes", "java\\.sql\\..*,java\\.time\\..*"));
         LoggingSetup.configure(System.getProperty("kimi.home"), java.util.Arrays.asList(args).contains("--verbose"));
     }
 
     /** Runs one command line in {@code environment}; returns the exit code. */
     public static int run(String[] args, Environment environment) {
-        KimiRotatorCli root = new KimiRotatorCli(environment);
+        return commandLine(args, environment).execute(args);
+    }
+
+    /** The command line that runs {@code args}: the root command with the commands {@code args} may run. */
+    static CommandLine commandLine(String[] args, Environment environment) {
+        KimiRotatorCli root = new KimiRotatorCli();
         CliContext context = new CliContext(environment, root.globals, List.of());
-        CommandFactory factory = new CommandFactory(context);
-        CommandLine commandLine = new CommandLine(root, factory);
+        CommandLine commandLine = new CommandLine(root.spec);
         commandLine.setCommandName(context.programName());
-        // picocli inspects every registered command up front; a known command alone is all a run needs.
+        // A known command alone is all a run needs: the others are not even made.
         for (Map.Entry<String, Class<?>> command : commandsFor(args).entrySet()) {
-            CommandLine sub = new CommandLine(command.getValue(), factory);
+            CommandLine sub = new CommandLine(command(command.getValue(), context));
             // run's COMMAND takes every argument after it as its own (run claude -p hi).
             sub.setStopAtPositional(command.getValue() == RunCommand.class);
             commandLine.addSubcommand(command.getKey(), sub);
@@ -149,7 +151,7 @@ public final class KimiRotatorCli implements Callable<Integer> {
         // Handlers as classes, not lambdas: a first lambda sets up method handles, which costs start-up time.
         commandLine.setParameterExceptionHandler(new UsageErrors(environment));
         commandLine.setExecutionExceptionHandler(new CommandErrors(context));
-        return commandLine.execute(args);
+        return commandLine;
     }
 
     /** A command line that does not parse: one line naming what is wrong, exit 2. */
@@ -278,22 +280,18 @@ public final class KimiRotatorCli implements Callable<Integer> {
         return (nl < 0 ? message : message.substring(0, nl)).strip();
     }
 
-    /** Creates command objects with the context they need. */
-    private static final class CommandFactory implements CommandLine.IFactory {
-        private final CliContext context;
-
-        CommandFactory(CliContext context) {
-            this.context = context;
+    /**
+     * The model of the command {@code type}, which runs in {@code context}; picocli's help command (the one not
+     * ours) has its model read from its annotations.
+     */
+    private static Object command(Class<?> type, CliContext context) {
+        if (!CliCommand.class.isAssignableFrom(type)) {
+            return type;
         }
-
-        @Override
-        public <K> K create(Class<K> cls) throws Exception {
-            if (CliCommand.class.isAssignableFrom(cls)) {
-                K command = CommandLine.defaultFactory().create(cls);
-                ((CliCommand) command).init(context);
-                return command;
-            }
-            return CommandLine.defaultFactory().create(cls);
+        try {
+            return ((CliCommand) type.getDeclaredConstructor().newInstance()).spec(context);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot make the command " + type.getName(), e);
         }
     }
 }

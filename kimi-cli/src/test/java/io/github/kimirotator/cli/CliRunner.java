@@ -102,7 +102,17 @@ final class CliRunner {
 
     private Result runWithInput(String stdin, ByteArrayOutputStream out, String... args) {
         ByteArrayOutputStream err = liveErr != null ? liveErr : new ByteArrayOutputStream();
-        Environment environment = new Environment(variables, home,
+        int code = KimiRotatorCli.run(args, environment(stdin, out, err));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The environment a command runs in, with no input and its output discarded. */
+    Environment environment() {
+        return environment("", new ByteArrayOutputStream(), new ByteArrayOutputStream());
+    }
+
+    private Environment environment(String stdin, ByteArrayOutputStream out, ByteArrayOutputStream err) {
+        return new Environment(variables, home,
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
                 clock, terminal, Optional.empty(), consoleAnswers == null ? Optional.empty()
@@ -110,8 +120,6 @@ final class CliRunner {
                             String answer = consoleAnswers.poll();
                             return answer == null ? null : answer.toCharArray();
                         }));
-        int code = KimiRotatorCli.run(args, environment);
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     /** The accounts file's bytes, or null when it does not exist. */

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.entry;
 
 import io.github.kimirotator.cli.commands.ListKeysCommand;
 import io.github.kimirotator.cli.commands.SetStrategyCommand;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine.Command;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class TestCommandSelection {
 
@@ -29,9 +31,12 @@ class TestCommandSelection {
     }
 
     @Test
-    void eachCommandIsRegisteredUnderTheNameItsHelpShows() {
-        for (Map.Entry<String, Class<?>> command : KimiRotatorCli.COMMANDS.entrySet()) {
-            assertThat(command.getValue().getAnnotation(Command.class).name()).isEqualTo(command.getKey());
+    void eachCommandIsRegisteredUnderTheNameItsHelpShows(@TempDir Path home) {
+        Map<String, CommandLine> registered = KimiRotatorCli.commandLine(new String[0], new CliRunner(home).environment())
+                .getSubcommands();
+        assertThat(registered.keySet()).containsExactlyElementsOf(KimiRotatorCli.COMMANDS.keySet());
+        for (Map.Entry<String, CommandLine> command : registered.entrySet()) {
+            assertThat(command.getValue().getCommandSpec().name()).isEqualTo(command.getKey());
         }
     }
 }

@@ -52,12 +52,16 @@ class TestHelpAndMessages {
 
     @Test
     void everyParameterAndOptionHasADescription() {
-        for (Class<?> command : KimiRotatorCli.COMMANDS.values()) {
-            CommandLine.Model.CommandSpec spec = new CommandLine(command).getCommandSpec();
-            for (ArgSpec arg : spec.args()) {
-                String label = spec.name() + " " + (arg.isOption() ? ((CommandLine.Model.OptionSpec) arg).longestName() : arg.paramLabel());
-                assertThat(String.join(" ", arg.description())).as(label).isNotBlank();
-            }
+        assertDescribed(KimiRotatorCli.commandLine(new String[0], new CliRunner(home).environment()).getCommandSpec());
+    }
+
+    private static void assertDescribed(CommandLine.Model.CommandSpec spec) {
+        for (ArgSpec arg : spec.args()) {
+            String label = spec.qualifiedName() + " " + (arg.isOption() ? ((CommandLine.Model.OptionSpec) arg).longestName() : arg.paramLabel());
+            assertThat(String.join(" ", arg.description())).as(label).isNotBlank();
+        }
+        for (CommandLine sub : spec.subcommands().values()) {
+            assertDescribed(sub.getCommandSpec());
         }
     }
 

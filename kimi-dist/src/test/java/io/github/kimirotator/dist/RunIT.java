@@ -92,6 +92,21 @@ class RunIT {
         assertThat(alias.exitCode()).as(alias.err()).isZero();
         assertThat(alias.out()).isEqualTo("unset\n");
 
+        // OpenCode's settings go over the user's own OPENCODE_CONFIG_CONTENT, which keeps the rest.
+        String printConfig = "printf '%s' \"$OPENCODE_CONFIG_CONTENT\"";
+        Launcher.Result merged = cli.env("OPENCODE_CONFIG_CONTENT", "{\"theme\": \"tokyonight\"}")
+                .run("run", "--port", "0", "--", "sh", "-c", printConfig);
+        assertThat(merged.exitCode()).as(merged.err()).isZero();
+        assertThat(merged.err()).isEmpty();
+        assertThat(merged.out()).contains("\"theme\" : \"tokyonight\"").contains("\"baseURL\" : \"" + url + "/v1\"");
+        Launcher.Result notJson = cli.env("OPENCODE_CONFIG_CONTENT", "theme=dark")
+                .run("run", "--port", "0", "--", "sh", "-c", printConfig);
+        cli.env("OPENCODE_CONFIG_CONTENT", null);
+        assertThat(notJson.exitCode()).as(notJson.err()).isZero();
+        assertThat(notJson.err()).isEqualTo(
+                "warning: OPENCODE_CONFIG_CONTENT is not a JSON object; sh gets only the proxy's settings in it\n");
+        assertThat(notJson.out()).contains("\"baseURL\" : \"" + url + "/v1\"").doesNotContain("theme");
+
         Launcher.Result status = cli.run("status");
         assertThat(status.exitCode()).isZero();
         assertThat(status.out()).startsWith("Proxy: " + url + " (pid " + pid + "), up ")

@@ -7,6 +7,7 @@ import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.storage.AccountsStore;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,20 +16,20 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
-@Command(name = "add-key", description = "Add a key. KEY may be '-' to read it from stdin (keeps it out of shell history).")
 public final class AddKeyCommand extends CliCommand {
-    @Parameters(index = "0", paramLabel = "KEY", description = "The key (sk-kimi-...), or - to read it from stdin.")
-    String key;
-
-    @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "A name for the key: up to 64 characters, no control or invisible formatting characters"
-            + " (default: Account N).")
-    String name;
+    @Override
+    protected CommandModel model() {
+        return command("add-key", "Add a key. KEY may be '-' to read it from stdin (keeps it out of shell history).")
+                .parameter("KEY", "The key (sk-kimi-...), or - to read it from stdin.")
+                .optionalParameter("NAME", "A name for the key: up to 64 characters, no control or invisible formatting"
+                        + " characters (default: Account N).");
+    }
 
     @Override
     protected int run() throws IOException {
+        String key = value("KEY");
+        String name = value("NAME");
         String theKey = "-".equals(key) ? readKeyFromStdin() : key.strip();
         ApiKeys.validateKey(theKey);
         AccountsStore store = context().get(AccountsStore.class);

@@ -5,19 +5,21 @@ import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import java.util.List;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
-@Command(name = "clear-limits", description = "Clear rate/billing limits and re-enable disabled keys.")
 public final class ClearLimitsCommand extends CliCommand {
-    @Parameters(paramLabel = "INDEX|all", description = "0-based index, as list-keys shows it, or all (in any case) for every key.")
-    String target;
+    @Override
+    protected CommandModel model() {
+        return command("clear-limits", "Clear rate/billing limits and re-enable disabled keys.")
+                .parameter("INDEX|all", "0-based index, as list-keys shows it, or all (in any case) for every key.");
+    }
 
     @Override
     protected int run() {
+        String target = value("INDEX|all");
         String[] what = new String[1];
         boolean all = "all".equalsIgnoreCase(target.strip());
         AccountsStore store = context().get(AccountsStore.class);

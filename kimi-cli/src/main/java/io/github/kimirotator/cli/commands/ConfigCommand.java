@@ -4,6 +4,7 @@ import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.Json;
 import io.github.kimirotator.cli.RunningProxy;
 import io.github.kimirotator.proxy.LocalToken;
@@ -12,25 +13,26 @@ import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import java.util.Optional;
 
-@Command(name = "config", description = {"Print the settings that point a client at the running proxy.",
-        "claude-code: shell exports; opencode: JSON for ~/.config/opencode/opencode.json on stdout (the hint goes to stderr,"
-                + " so the output can go straight to jq or a file). The local token is made if serve has not made it yet."})
 public final class ConfigCommand extends CliCommand {
     /** Kimi's coding API serves one model; clients asking for their own defaults would be refused. */
     static final String MODEL = "kimi-for-coding";
 
-    @Parameters(paramLabel = "opencode|claude-code", description = "The client to configure.")
-    String client;
-
-    @Option(names = "--url", paramLabel = "URL", description = "The proxy's URL (default: the running proxy's, from serve.json).")
-    String url;
+    @Override
+    protected CommandModel model() {
+        return command("config", "Print the settings that point a client at the running proxy.",
+                "claude-code: shell exports; opencode: JSON for ~/.config/opencode/opencode.json on stdout (the hint goes to"
+                        + " stderr, so the output can go straight to jq or a file). The local token is made if serve has not"
+                        + " made it yet.")
+                .parameter("opencode|claude-code", "The client to configure.")
+                .option("--url", "URL", null, "The proxy's URL (default: the running proxy's, from serve.json).");
+    }
 
     @Override
     protected int run() {
+        String client = value("opencode|claude-code");
+        String url = value("--url");
         if (!"opencode".equals(client) && !"claude-code".equals(client)) {
             throw new KimiException(ErrorCode.INVALID_ARGUMENT, "unknown client '" + client + "'; valid: opencode, claude-code");
         }
@@ -81,8 +83,20 @@ public final class ConfigCommand extends CliCommand {
         return doc;
     }
 
-    /** {@link #openCodeDocument} as JSON, e.g. for {@code OPENCODE_CONFIG_CONTENT}. */
+    /** {@link #openCodeDocument} as JSON. */
     static String openCodeConfig(String base, String token) {
         return Json.write(openCodeDocument(base, token));
+    }
+
+    /**
+     * {@link #openCodeDocument} for {@code OPENCODE_CONFIG_CONTENT}, laid over the user's own value of it when there
+     * is one (their other settings stay; ours win where both set something). Empty when the user's value is not a
+     * JSON object.
+     */
+    static Optional<String> openCodeConfigOver(String existing, String base, String token) {
+        if (existing == null || existing.isBlank()) {
+            return Optional.of(openCodeConfig(base, token));
+        }
+        return Json.overlay(existing, openCodeDocument(base, token));
     }
 }

@@ -4,6 +4,7 @@ import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.Passwords;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.storage.backup.BackupCodec;
@@ -13,29 +14,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-@Command(name = "export-keys", description = "Write an encrypted backup of the keys, their statistics and the settings.",
-        footerHeading = "%nEnvironment:%n",
-        footer = {"  " + Passwords.VARIABLE + "  the password (at least 8 characters), when there is",
-            "                         no console and no --password-stdin"})
 public final class ExportKeysCommand extends CliCommand {
-    @Parameters(arity = "0..1", paramLabel = "FILE", description = "Target file (default: kimi-keys-backup.json.enc).")
-    Path file = Path.of("kimi-keys-backup.json.enc");
-
-    @Option(names = "--password-stdin", description = "Read the password from the first line of stdin.")
-    boolean passwordStdin;
-
-    @Option(names = "--format", paramLabel = "v2|seed", description = "v2 (default: Argon2id + AES-GCM) or seed (readable by opencode-kimi-rotator).")
-    String format = "v2";
-
-    @Option(names = "--force", description = "Overwrite an existing file.")
-    boolean force;
+    @Override
+    protected CommandModel model() {
+        return command("export-keys", "Write an encrypted backup of the keys, their statistics and the settings.")
+                .environment("  " + Passwords.VARIABLE + "  the password (at least 8 characters), when there is",
+                        "                         no console and no --password-stdin")
+                .parameter("FILE", "0..1", Path.class, Path.of("kimi-keys-backup.json.enc"),
+                        "Target file (default: kimi-keys-backup.json.enc).")
+                .flag("--password-stdin", "Read the password from the first line of stdin.")
+                .option("--format", "v2|seed", "v2", "v2 (default: Argon2id + AES-GCM) or seed (readable by opencode-kimi-rotator).")
+                .flag("--force", "Overwrite an existing file.");
+    }
 
     @Override
     protected int run() {
+        Path file = value("FILE");
+        boolean passwordStdin = value("--password-stdin");
+        String format = value("--format");
+        boolean force = value("--force");
         BackupFormat backupFormat = BackupFormat.fromCliName(format);
         if (Files.exists(file) && !force) {
             throw new KimiException(ErrorCode.TARGET_EXISTS, file + " already exists; use --force to overwrite it");

@@ -5,6 +5,7 @@ import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.Passwords;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.storage.IoErrors;
@@ -19,30 +20,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-@Command(name = "import-keys",
-        description = {"Import keys from a backup, ours or the seed's. Keys already present are skipped; names with control or"
-                + " invisible formatting characters are cleaned and cut to 64 characters. When at least one key is imported,"
-                + " the backup's rotation strategy is restored (as the seed does), unless --keep-settings.",
-                "Auto-refresh and cooldown are never taken from a backup."},
-        footerHeading = "%nEnvironment:%n",
-        footer = {"  " + Passwords.VARIABLE + "  the backup's password, when there is no console",
-            "                         and no --password-stdin"})
 public final class ImportKeysCommand extends CliCommand {
-    @Parameters(paramLabel = "FILE", description = "The backup to read (kimi-rotator's v2 format or the seed's).")
-    Path file;
-
-    @Option(names = "--password-stdin", description = "Read the password from the first line of stdin.")
-    boolean passwordStdin;
-
-    @Option(names = "--keep-settings", description = "Keep our rotation strategy whatever the backup holds.")
-    boolean keepSettings;
+    @Override
+    protected CommandModel model() {
+        return command("import-keys",
+                "Import keys from a backup, ours or the seed's. Keys already present are skipped; names with control or"
+                        + " invisible formatting characters are cleaned and cut to 64 characters. When at least one key is"
+                        + " imported, the backup's rotation strategy is restored (as the seed does), unless --keep-settings.",
+                "Auto-refresh and cooldown are never taken from a backup.")
+                .environment("  " + Passwords.VARIABLE + "  the backup's password, when there is no console",
+                        "                         and no --password-stdin")
+                .parameter("FILE", "1", Path.class, null, "The backup to read (kimi-rotator's v2 format or the seed's).")
+                .flag("--password-stdin", "Read the password from the first line of stdin.")
+                .flag("--keep-settings", "Keep our rotation strategy whatever the backup holds.");
+    }
 
     @Override
     protected int run() {
+        Path file = value("FILE");
+        boolean passwordStdin = value("--password-stdin");
+        boolean keepSettings = value("--keep-settings");
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);

@@ -5,6 +5,7 @@ import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.cli.Ansi;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.Json;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.strategies.health.HealthPolicy;
@@ -12,12 +13,13 @@ import io.github.kimirotator.strategies.report.StatusReport;
 import io.github.kimirotator.strategies.report.StatusReport.KeyReport;
 import java.io.PrintStream;
 import java.time.Duration;
-import picocli.CommandLine.Command;
 
-@Command(name = "list-keys", description = "List the keys: ● active / ○ other, masked key, health, requests, status.",
-        footerHeading = "%nEnvironment:%n",
-        footer = "  NO_COLOR  no colour, even on a terminal")
 public final class ListKeysCommand extends CliCommand {
+    @Override
+    protected CommandModel model() {
+        return command("list-keys", "List the keys: ● active / ○ other, masked key, health, requests, status.")
+                .environment("  NO_COLOR  no colour, even on a terminal");
+    }
 
     @Override
     protected int run() {

@@ -3,14 +3,17 @@ package io.github.kimirotator.cli.commands;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Command;
 
-@Command(name = "refresh-health", description = "Apply health recovery now, whatever auto-refresh says.")
 public final class RefreshHealthCommand extends CliCommand {
+    @Override
+    protected CommandModel model() {
+        return command("refresh-health", "Apply health recovery now, whatever auto-refresh says.");
+    }
 
     @Override
     protected int run() {

@@ -6,19 +6,21 @@ import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.storage.AccountsStore;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
-@Command(name = "remove-key", description = "Remove a key by its 0-based index; the active key stays the same key.")
 public final class RemoveKeyCommand extends CliCommand {
-    @Parameters(paramLabel = "INDEX", description = "0-based index, as list-keys shows it.")
-    String index;
+    @Override
+    protected CommandModel model() {
+        return command("remove-key", "Remove a key by its 0-based index; the active key stays the same key.")
+                .parameter("INDEX", "0-based index, as list-keys shows it.");
+    }
 
     @Override
     protected int run() {
+        String index = value("INDEX");
         Account[] removed = new Account[1];
         int[] at = new int[1];
         boolean[] wasActive = new boolean[1];

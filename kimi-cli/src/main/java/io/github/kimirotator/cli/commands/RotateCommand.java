@@ -7,13 +7,16 @@ import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.api.strategy.Selection;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.strategies.KeySelector;
 import io.github.kimirotator.strategies.health.HealthPolicy;
-import picocli.CommandLine.Command;
 
-@Command(name = "rotate", description = "Switch the active key to another eligible key, chosen by the strategy in force.")
 public final class RotateCommand extends CliCommand {
+    @Override
+    protected CommandModel model() {
+        return command("rotate", "Switch the active key to another eligible key, chosen by the strategy in force.");
+    }
 
     @Override
     protected int run() {

@@ -3,6 +3,7 @@ package io.github.kimirotator.cli.commands;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.CliContext;
 import io.github.kimirotator.proxy.LocalToken;
 import java.io.IOException;
@@ -13,18 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import sun.misc.Signal;
 
-@Command(name = "run", description = "Run a client (e.g. claude) pointed at the proxy of this accounts file, starting one in the background if none runs.",
-        footerHeading = "%nEnvironment:%n",
-        footer = {
-            "  sets ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN and OPENCODE_CONFIG_CONTENT for COMMAND, removes",
-            "  ANTHROPIC_API_KEY, and sets ANTHROPIC_MODEL, ANTHROPIC_SMALL_FAST_MODEL unless they are set;",
-            "  KIMI_ROTATOR_UPSTREAM   the upstream of a proxy it starts when --upstream is not given"})
 public final class RunCommand extends CliCommand {
     /** Claude Code and the Anthropic SDKs read these. */
     static final String BASE_URL = "ANTHROPIC_BASE_URL";
@@ -35,17 +26,28 @@ public final class RunCommand extends CliCommand {
     /** What the child gets as a token when the proxy runs with --no-auth and none was ever made. */
     static final String NO_TOKEN = "kimi-rotator-no-auth";
 
-    @Option(names = "--stop-after", description = "Stop the proxy when COMMAND ends, if this run started it and no other client used it meanwhile.")
     boolean stopAfter;
-
-    @Mixin
-    ServeOptions options = new ServeOptions();
-
-    @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command to run, with its arguments (put -- before it when it starts with -).")
     List<String> command = new ArrayList<>();
 
     @Override
+    protected CommandModel model() {
+        CommandModel model = command("run", "Run a client (e.g. claude) pointed at the proxy of this accounts file, starting one in"
+                + " the background if none runs.")
+                .environment(
+                        "  sets ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN and OPENCODE_CONFIG_CONTENT for COMMAND, removes",
+                        "  ANTHROPIC_API_KEY, and sets ANTHROPIC_MODEL, ANTHROPIC_SMALL_FAST_MODEL unless they are set;",
+                        "  KIMI_ROTATOR_UPSTREAM   the upstream of a proxy it starts when --upstream is not given")
+                .flag("--stop-after", "Stop the proxy when COMMAND ends, if this run started it and no other client used it meanwhile.");
+        return ServeOptions.addTo(model)
+                .parameter("COMMAND", "1..*", List.class, new ArrayList<String>(),
+                        "The command to run, with its arguments (put -- before it when it starts with -).");
+    }
+
+    @Override
     protected int run() throws InterruptedException {
+        stopAfter = value("--stop-after");
+        command = value("COMMAND");
+        ServeOptions options = new ServeOptions(this);
         options.toConfig(context().environment());
         checkRunnable(command.get(0));
         BackgroundProxy proxies = new BackgroundProxy(context());
@@ -94,7 +96,12 @@ public final class RunCommand extends CliCommand {
         env.remove(CliContext.PROGRAM_NAME_VARIABLE);
         env.putIfAbsent("ANTHROPIC_MODEL", ConfigCommand.MODEL);
         env.putIfAbsent("ANTHROPIC_SMALL_FAST_MODEL", ConfigCommand.MODEL);
-        env.put(OPENCODE_CONFIG, ConfigCommand.openCodeConfig(base, token));
+        Optional<String> openCode = ConfigCommand.openCodeConfigOver(env.get(OPENCODE_CONFIG), base, token);
+        if (openCode.isEmpty()) {
+            context().err().println("warning: " + OPENCODE_CONFIG + " is not a JSON object; " + command.get(0)
+                    + " gets only the proxy's settings in it");
+        }
+        env.put(OPENCODE_CONFIG, openCode.orElseGet(() -> ConfigCommand.openCodeConfig(base, token)));
         return env;
     }
 

@@ -6,6 +6,7 @@ import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.api.state.KeyStateBackend;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.proxy.LocalToken;
 import io.github.kimirotator.proxy.ProxyConfig;
 import io.github.kimirotator.proxy.ProxyServer;
@@ -29,30 +30,30 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
-@Command(name = "serve", description = "Run the local Anthropic-compatible proxy that rotates the keys.",
-        footerHeading = "%nEnvironment:%n",
-        footer = {
-            "  " + ServeCommand.UPSTREAM_VARIABLE + "   the upstream API when --upstream is not given",
-            "  KIMI_ROTATOR_LOG_LEVEL  the log level (e.g. debug)",
-            "  KIMI_ROTATOR_STATE      shared key state on Redis when --state is not given",
-            "  KIMI_ROTATOR_REDIS_PASSWORD  the Redis password when the URL holds none",
-            "  KIMI_ROTATOR_STATE_SECRET    team secret of the key fingerprints in Redis"})
 public final class ServeCommand extends CliCommand {
     static final String UPSTREAM_VARIABLE = ServeOptions.UPSTREAM_VARIABLE;
 
-    @Mixin
-    ServeOptions options = new ServeOptions();
-
-    @Option(names = "--detached", hidden = true,
-            description = "Run in the background (as 'start' does): log to serve.log, ignore the terminal's signals.")
+    ServeOptions options;
     boolean detached;
 
     @Override
+    protected CommandModel model() {
+        CommandModel model = command("serve", "Run the local Anthropic-compatible proxy that rotates the keys.")
+                .environment(
+                        "  " + ServeCommand.UPSTREAM_VARIABLE + "   the upstream API when --upstream is not given",
+                        "  KIMI_ROTATOR_LOG_LEVEL  the log level (e.g. debug)",
+                        "  KIMI_ROTATOR_STATE      shared key state on Redis when --state is not given",
+                        "  KIMI_ROTATOR_REDIS_PASSWORD  the Redis password when the URL holds none",
+                        "  KIMI_ROTATOR_STATE_SECRET    team secret of the key fingerprints in Redis");
+        return ServeOptions.addTo(model)
+                .hiddenFlag("--detached", "Run in the background (as 'start' does): log to serve.log, ignore the terminal's signals.");
+    }
+
+    @Override
     protected int run() throws InterruptedException {
+        options = new ServeOptions(this);
+        detached = value("--detached");
         ConfigPaths paths = context().get(ConfigPaths.class);
         ProxyConfig config = options.toConfig(context().environment());
         Path ownDir = paths.ownDir();

@@ -1,49 +1,62 @@
 package io.github.kimirotator.cli.commands;
 
 import io.github.kimirotator.cli.Arguments;
+import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.Environment;
 import io.github.kimirotator.proxy.ProxyConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Option;
 
 /** The proxy's options: {@code serve} runs with them, {@code start} and {@code run} pass them to the proxy they start. */
 public final class ServeOptions {
     static final String UPSTREAM_VARIABLE = "KIMI_ROTATOR_UPSTREAM";
 
-    @Option(names = "--host", paramLabel = "H", description = "Address to listen on (default: 127.0.0.1).")
-    String host = ProxyConfig.DEFAULT_HOST;
+    private final String host;
+    private final String port;
+    private final String upstream;
+    private final boolean noAuth;
+    private final String maxWait;
+    private final String failoverTimeout;
+    private final String attemptTimeout;
+    private final String idleTimeout;
+    private final String maxBodyMib;
+    private final String maxBufferedMib;
+    private final String maxInFlightPerKey;
 
-    @Option(names = "--port", paramLabel = "P", description = "Port (default: 8787; 0 picks a free one).")
-    String port = Integer.toString(ProxyConfig.DEFAULT_PORT);
+    /** The options as {@code command} (whose model has them, see {@link #addTo}) was given them. */
+    ServeOptions(CliCommand command) {
+        host = command.value("--host");
+        port = command.value("--port");
+        upstream = command.value("--upstream");
+        noAuth = command.value("--no-auth");
+        maxWait = command.value("--max-wait");
+        failoverTimeout = command.value("--failover-timeout");
+        attemptTimeout = command.value("--attempt-timeout");
+        idleTimeout = command.value("--idle-timeout");
+        maxBodyMib = command.value("--max-body-mib");
+        maxBufferedMib = command.value("--max-buffered-mib");
+        maxInFlightPerKey = command.value("--max-in-flight-per-key");
+    }
 
-    @Option(names = "--upstream", paramLabel = "URL", description = "Upstream API (default: $KIMI_ROTATOR_UPSTREAM, else https://api.kimi.com/coding).")
-    String upstream;
-
-    @Option(names = "--no-auth", description = "Accept requests without the local token (loopback only).")
-    boolean noAuth;
-
-    @Option(names = "--max-wait", paramLabel = "S", description = "Wait up to S seconds for a limited key instead of answering 429 (default: 0).")
-    String maxWait = "0";
-
-    @Option(names = "--failover-timeout", paramLabel = "S", description = "Deadline for trying keys, in seconds (default: 120).")
-    String failoverTimeout = "120";
-
-    @Option(names = "--attempt-timeout", paramLabel = "S", description = "Try the next key when one has not started answering within S seconds (default: 0, a key may use the whole failover time; non-streaming answers can take minutes).")
-    String attemptTimeout = "0";
-
-    @Option(names = "--idle-timeout", paramLabel = "S", description = "End a stream after S seconds without data (default: 300).")
-    String idleTimeout = "300";
-
-    @Option(names = "--max-body-mib", paramLabel = "N", description = "Largest request body in MiB (default: 32).")
-    String maxBodyMib = "32";
-
-    @Option(names = "--max-buffered-mib", paramLabel = "N", description = "Memory all request bodies held at once may take, in MiB; beyond it 503 overloaded_error (default: 256).")
-    String maxBufferedMib = "256";
-
-    @Option(names = "--max-in-flight-per-key", paramLabel = "N", description = "Most concurrent requests per key (default: 0, no cap).")
-    String maxInFlightPerKey = "0";
+    /** Adds these options to the model of {@code serve}, {@code start} or {@code run}. */
+    static CommandModel addTo(CommandModel model) {
+        return model
+                .option("--host", "H", ProxyConfig.DEFAULT_HOST, "Address to listen on (default: 127.0.0.1).")
+                .option("--port", "P", Integer.toString(ProxyConfig.DEFAULT_PORT), "Port (default: 8787; 0 picks a free one).")
+                .option("--upstream", "URL", null, "Upstream API (default: $KIMI_ROTATOR_UPSTREAM, else https://api.kimi.com/coding).")
+                .flag("--no-auth", "Accept requests without the local token (loopback only).")
+                .option("--max-wait", "S", "0", "Wait up to S seconds for a limited key instead of answering 429 (default: 0).")
+                .option("--failover-timeout", "S", "120", "Deadline for trying keys, in seconds (default: 120).")
+                .option("--attempt-timeout", "S", "0", "Try the next key when one has not started answering within S seconds"
+                        + " (default: 0, a key may use the whole failover time; non-streaming answers can take minutes).")
+                .option("--idle-timeout", "S", "300", "End a stream after S seconds without data (default: 300).")
+                .option("--max-body-mib", "N", "32", "Largest request body in MiB (default: 32).")
+                .option("--max-buffered-mib", "N", "256", "Memory all request bodies held at once may take, in MiB; beyond it"
+                        + " 503 overloaded_error (default: 256).")
+                .option("--max-in-flight-per-key", "N", "0", "Most concurrent requests per key (default: 0, no cap).");
+    }
 
     /**
      * The proxy's configuration (without the token).

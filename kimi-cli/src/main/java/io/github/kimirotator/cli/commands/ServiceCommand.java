@@ -3,6 +3,7 @@ package io.github.kimirotator.cli.commands;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.CliContext;
 import io.github.kimirotator.storage.ConfigPaths;
 import io.github.kimirotator.storage.PrivateFiles;
@@ -12,12 +13,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
-@Command(name = "service", description = "Install or remove a user service that runs the proxy at login (systemd user unit, launchd agent).",
-        subcommands = {ServiceCommand.Install.class, ServiceCommand.Uninstall.class})
 public final class ServiceCommand extends CliCommand {
+    @Override
+    protected CommandModel model() {
+        return command("service", "Install or remove a user service that runs the proxy at login (systemd user unit, launchd agent).")
+                .subcommand(subcommand(new Install()))
+                .subcommand(subcommand(new Uninstall()));
+    }
+
     @Override
     protected int run() {
         throw new KimiException(ErrorCode.BAD_USAGE, "missing subcommand: 'service install [--enable]' or 'service uninstall'");
@@ -55,13 +59,16 @@ public final class ServiceCommand extends CliCommand {
                 List.of(List.of("systemctl", "--user", "disable", "--now", UserService.SYSTEMD_NAME)));
     }
 
-    @Command(name = "install", description = "Write the user service (systemd user unit on Linux, launchd agent on macOS) and print how to enable it.")
     public static final class Install extends CliCommand {
-        @Option(names = "--enable", description = "Also enable and start it now (runs the printed commands).")
-        boolean enable;
+        @Override
+        protected CommandModel model() {
+            return command("install", "Write the user service (systemd user unit on Linux, launchd agent on macOS) and print how to enable it.")
+                    .flag("--enable", "Also enable and start it now (runs the printed commands).");
+        }
 
         @Override
         protected int run() throws IOException, InterruptedException {
+            boolean enable = value("--enable");
             Platform platform = platform(context());
             Files.createDirectories(platform.file().getParent());
             PrivateFiles.replace(platform.file(), platform.text().getBytes(StandardCharsets.UTF_8));
@@ -84,8 +91,12 @@ public final class ServiceCommand extends CliCommand {
         }
     }
 
-    @Command(name = "uninstall", description = "Stop and remove the user service written by 'service install'.")
     public static final class Uninstall extends CliCommand {
+        @Override
+        protected CommandModel model() {
+            return command("uninstall", "Stop and remove the user service written by 'service install'.");
+        }
+
         @Override
         protected int run() throws IOException, InterruptedException {
             Platform platform = platform(context());

@@ -3,18 +3,20 @@ package io.github.kimirotator.cli.commands;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.strategies.StrategyRegistry;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
-@Command(name = "set-strategy", description = "Choose the rotation strategy (see 'strategies' for the names).")
 public final class SetStrategyCommand extends CliCommand {
-    @Parameters(paramLabel = "NAME", description = "A built-in or plugin strategy name.")
-    String name;
+    @Override
+    protected CommandModel model() {
+        return command("set-strategy", "Choose the rotation strategy (see 'strategies' for the names).")
+                .parameter("NAME", "A built-in or plugin strategy name.");
+    }
 
     @Override
     protected int run() {
+        String name = value("NAME");
         StrategyRegistry registry = context().get(StrategyRegistry.class);
         registry.warnings().forEach(w -> context().err().println("warning: " + w));
         if (!registry.names().contains(name)) {

@@ -1,19 +1,20 @@
 package io.github.kimirotator.cli.commands;
 
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import java.util.Optional;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
-@Command(name = "start", description = "Start the proxy in the background (log in <config dir>/kimi-rotator/serve.log); takes the options of 'serve'.",
-        footerHeading = "%nEnvironment:%n",
-        footer = {"  KIMI_ROTATOR_UPSTREAM   the upstream API when --upstream is not given"})
 public final class StartCommand extends CliCommand {
-    @Mixin
-    ServeOptions options = new ServeOptions();
+    @Override
+    protected CommandModel model() {
+        return ServeOptions.addTo(command("start", "Start the proxy in the background (log in <config dir>/kimi-rotator/serve.log);"
+                + " takes the options of 'serve'.")
+                .environment("  KIMI_ROTATOR_UPSTREAM   the upstream API when --upstream is not given"));
+    }
 
     @Override
     protected int run() {
+        ServeOptions options = new ServeOptions(this);
         options.toConfig(context().environment());
         BackgroundProxy proxies = new BackgroundProxy(context());
         Optional<BackgroundProxy.Running> running = proxies.find();

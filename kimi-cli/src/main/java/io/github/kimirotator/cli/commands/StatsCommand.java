@@ -5,6 +5,7 @@ import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.TokenUsage;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.Json;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.strategies.health.HealthPolicy;
@@ -18,10 +19,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import picocli.CommandLine.Command;
 
-@Command(name = "stats", description = "Per-key and aggregate usage statistics.")
 public final class StatsCommand extends CliCommand {
+    @Override
+    protected CommandModel model() {
+        return command("stats", "Per-key and aggregate usage statistics.");
+    }
 
     @Override
     protected int run() {

@@ -4,13 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.storage.ConfigPaths;
 import java.time.Clock;
 import java.time.Duration;
-import picocli.CommandLine.Command;
 
-@Command(name = "status", description = "Show the proxy that serves this accounts file: URL, pid, uptime, keys that can serve now, strategy. Exit 1 when none runs.")
 public final class StatusCommand extends CliCommand {
+    @Override
+    protected CommandModel model() {
+        return command("status", "Show the proxy that serves this accounts file: URL, pid, uptime, keys that can serve now, strategy."
+                + " Exit 1 when none runs.");
+    }
+
     @Override
     protected int run() {
         BackgroundProxy proxies = new BackgroundProxy(context());

@@ -1,12 +1,16 @@
 package io.github.kimirotator.cli.commands;
 
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.proxy.ServeFile;
 import java.util.Optional;
-import picocli.CommandLine.Command;
 
-@Command(name = "stop", description = "Stop the proxy that serves this accounts file (the one serve.json names).")
 public final class StopCommand extends CliCommand {
+    @Override
+    protected CommandModel model() {
+        return command("stop", "Stop the proxy that serves this accounts file (the one serve.json names).");
+    }
+
     @Override
     protected int run() throws InterruptedException {
         BackgroundProxy proxies = new BackgroundProxy(context());

@@ -1,6 +1,7 @@
 package io.github.kimirotator.cli.commands;
 
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.Json;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.strategies.StrategyInfo;
@@ -8,10 +9,12 @@ import io.github.kimirotator.strategies.StrategyRegistry;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine.Command;
 
-@Command(name = "strategies", description = "List the strategies found (built-in and plugins) and where each came from.")
 public final class StrategiesCommand extends CliCommand {
+    @Override
+    protected CommandModel model() {
+        return command("strategies", "List the strategies found (built-in and plugins) and where each came from.");
+    }
 
     @Override
     protected int run() {

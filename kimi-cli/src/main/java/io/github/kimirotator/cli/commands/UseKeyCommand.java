@@ -5,21 +5,23 @@ import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.github.kimirotator.strategies.health.KeyStatus;
 import java.time.Duration;
 import java.time.Instant;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
-@Command(name = "use-key", description = "Make a key the active one.")
 public final class UseKeyCommand extends CliCommand {
-    @Parameters(paramLabel = "INDEX", description = "0-based index, as list-keys shows it.")
-    String index;
+    @Override
+    protected CommandModel model() {
+        return command("use-key", "Make a key the active one.")
+                .parameter("INDEX", "0-based index, as list-keys shows it.");
+    }
 
     @Override
     protected int run() {
+        String index = value("INDEX");
         Account[] chosen = new Account[1];
         int[] at = new int[1];
         context().get(AccountsStore.class).update(state -> {

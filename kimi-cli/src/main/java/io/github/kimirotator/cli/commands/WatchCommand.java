@@ -7,6 +7,7 @@ import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.RunningProxy;
 import io.github.kimirotator.proxy.LocalToken;
 import io.github.kimirotator.storage.ConfigPaths;
@@ -25,10 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
-@Command(name = "watch", description = "Live view of the running proxy's keys, redrawn every second (Ctrl-C to quit).")
 public final class WatchCommand extends CliCommand {
     /** Alternate screen on, cursor hidden; and back. The terminal is left as it was found. */
     public static final String ENTER = "\033[?1049h\033[?25l";
@@ -39,18 +37,21 @@ public final class WatchCommand extends CliCommand {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
-    @Option(names = "--url", paramLabel = "URL", description = "The proxy's URL (default: the running proxy's, from serve.json).")
-    String url;
-
-    @Option(names = "--once", description = "Print one snapshot and exit.")
-    boolean once;
-
     private HttpClient http;
     private URI base;
     private Optional<String> token;
 
     @Override
+    protected CommandModel model() {
+        return command("watch", "Live view of the running proxy's keys, redrawn every second (Ctrl-C to quit).")
+                .option("--url", "URL", null, "The proxy's URL (default: the running proxy's, from serve.json).")
+                .flag("--once", "Print one snapshot and exit.");
+    }
+
+    @Override
     protected int run() {
+        String url = value("--url");
+        boolean once = value("--once");
         Path ownDir = context().get(ConfigPaths.class).ownDir();
         base = url != null ? Arguments.uri("url", url) : RunningProxy.url(ownDir, context().programName());
         token = LocalToken.load(ownDir);
