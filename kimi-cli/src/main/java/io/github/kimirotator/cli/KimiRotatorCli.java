@@ -84,6 +84,7 @@ public final class KimiRotatorCli implements Callable<Integer> {
                         "  KIMI_ROTATOR_LOG_LEVEL  serve: the log level (e.g. debug)",
                         "  KIMI_ROTATOR_STATE      shared key state on Redis when --state is not given",
                         "  KIMI_ROTATOR_REDIS_PASSWORD  the Redis password when the URL holds none",
+                        "  KIMI_ROTATOR_REDIS_CA   rediss://: PEM file of the authorities to trust",
                         "  KIMI_ROTATOR_STATE_SECRET    team secret of the key fingerprints in Redis",
                         "  NO_COLOR                no colour, even on a terminal",
                         "  JAVA_HOME               the Java 17+ to run (else java on the PATH)",

@@ -31,6 +31,7 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
 
 /**
  * The README's team setup through the launcher: two "machines" (homes with their own accounts files) serve the
@@ -137,6 +138,108 @@ class TeamSetupIT {
         assertThat(eventually(() -> proxyKeyState(proxies.get(0), 0).equals("active"))).isTrue();
     }
 
+    /**
+     * {@code rediss://}: a Redis that speaks TLS only, with a certificate from a throwaway authority that
+     * {@code KIMI_ROTATOR_REDIS_CA} trusts, and a password (from {@code KIMI_ROTATOR_REDIS_PASSWORD}, or in the
+     * URL). Trusting another authority gives a one-line error naming the TLS failure, and a proxy that serves
+     * from its local state, not a hang.
+     */
+    @Test
+    void tlsWithTheTeamsAuthorityAndAPassword() throws Exception {
+        TestCertificates tls = TestCertificates.create(dir.resolve("tls"));
+        TestCertificates stranger = TestCertificates.create(dir.resolve("other-ca"));
+        String password = "tls-redis-password-1";
+        int port = startRedis(tls, password);
+        String url = "rediss://127.0.0.1:" + port;
+        upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        upstream.createContext("/v1/messages", exchange -> {
+            keysSeen.add(exchange.getRequestHeaders().getFirst("x-api-key"));
+            exchange.getRequestBody().readAllBytes();
+            byte[] body = "{\"type\":\"message\",\"content\":[]}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        upstream.start();
+        String upstreamUrl = "http://127.0.0.1:" + upstream.getAddress().getPort();
+
+        Launcher machine = new Launcher(Files.createDirectories(dir.resolve("tls-machine")))
+                .env("KIMI_ROTATOR_REDIS_CA", tls.ca().toString())
+                .env("KIMI_ROTATOR_REDIS_PASSWORD", password);
+        machine.run("add-key", KEY_A, "A");
+        String proxy = serve(machine, "Shared key state: " + url + ", connected", "--upstream", upstreamUrl,
+                "--state", url);
+        assertThat(post(proxy)).isEqualTo(200);
+        assertThat(eventually(() -> proxyTotal(proxy) == 1)).isTrue();
+
+        // Another machine: the password in the URL, the right authority: the shared view.
+        Launcher other = new Launcher(Files.createDirectories(dir.resolve("tls-other")))
+                .env("KIMI_ROTATOR_REDIS_CA", tls.ca().toString());
+        other.run("add-key", KEY_A, "A");
+        String withPassword = "rediss://:" + password + "@127.0.0.1:" + port;
+        assertThat(eventually(() -> {
+            Launcher.Result r = runQuietly(other, "--json", "stats", "--state", withPassword);
+            return r.exitCode() == 0 && readTree(r.out()).path("aggregate").path("totalRequests").asLong() == 1;
+        })).isTrue();
+
+        // The wrong authority: one line naming the TLS failure, exit 1, no password shown.
+        other.env("KIMI_ROTATOR_REDIS_CA", stranger.ca().toString());
+        Launcher.Result refused = other.run("list-keys", "--state", withPassword);
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err().strip()).doesNotContain("\n").doesNotContain(password)
+                .startsWith("error: shared state on redis 127.0.0.1:" + port + " unreachable: TLS handshake failed");
+        // ...and serve starts anyway, from its local state, and says so.
+        String stranded = serve(other, "Shared key state: rediss://***@127.0.0.1:" + port
+                + ", not reachable yet: serving from local state", "--upstream", upstreamUrl, "--state", withPassword);
+        HttpResponse<String> status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(stranded + "/_kimi/status")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(JSON.readTree(status.body()).path("state").path("connected").asBoolean(true)).isFalse();
+        assertThat(post(stranded)).isEqualTo(200);
+    }
+
+    /** Starts {@code serve} on {@code machine}; its URL, once its banner's shared-state line is {@code expected}. */
+    private String serve(Launcher machine, String expected, String... more) throws IOException {
+        List<String> args = new ArrayList<>(List.of("serve", "--no-auth", "--port", "0"));
+        args.addAll(List.of(more));
+        Process serve = machine.start(Launcher.bin("kimi-rotator"), args.toArray(String[]::new));
+        serves.add(serve);
+        BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
+        String banner = out.readLine();
+        assertThat(banner).startsWith("Listening on http://127.0.0.1:");
+        String line;
+        do {
+            line = out.readLine();
+        } while (line != null && !line.startsWith("Shared key state:"));
+        assertThat(line).isEqualTo(expected);
+        return banner.substring("Listening on ".length(), banner.indexOf(' ', "Listening on ".length()));
+    }
+
+    private static long proxyTotal(String proxy) {
+        try {
+            HttpResponse<String> status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(proxy + "/_kimi/status")).build(), HttpResponse.BodyHandlers.ofString());
+            return JSON.readTree(status.body()).path("keys").get(0).path("totalRequests").asLong();
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode readTree(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Launcher.Result runQuietly(Launcher machine, String... args) {
+        try {
+            return machine.run(args);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static long sharedTotal(Launcher machine) {
         try {
             Launcher.Result stats = machine.run("--json", "stats", "--state-prefix", "team:");
@@ -187,6 +290,15 @@ class TeamSetupIT {
     }
 
     private String startRedis() throws Exception {
+        int port = startRedis(null, null);
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /**
+     * A Redis in a container on a free port; with {@code tls}, TLS only (its certificate and key copied in) and
+     * {@code password} required.
+     */
+    private int startRedis(TestCertificates tls, String password) throws Exception {
         boolean available = DockerClientFactory.instance().isDockerAvailable();
         if (!available && System.getenv("CI") == null) {
             Assumptions.abort("no container engine can run here; team setup test skipped (never on CI)");
@@ -205,13 +317,24 @@ class TeamSetupIT {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
+        List<String> command = new ArrayList<>(List.of("redis-server", "--bind", "127.0.0.1", "--save", ""));
         redis = new GenericContainer<>(DockerImageName.parse(IMAGE))
                 .withImagePullPolicy(name -> false)
                 .withNetworkMode("host")
-                .withCommand("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "")
                 .waitingFor(Wait.forLogMessage(".*Ready to accept connections.*", 1)
                         .withStartupTimeout(Duration.ofSeconds(30)));
+        if (tls == null) {
+            command.addAll(List.of("--port", Integer.toString(port)));
+        } else {
+            redis.withCopyFileToContainer(MountableFile.forHostPath(tls.cert(), 0644), "/tls/server.pem")
+                    .withCopyFileToContainer(MountableFile.forHostPath(tls.key(), 0644), "/tls/server.key")
+                    .withCopyFileToContainer(MountableFile.forHostPath(tls.ca(), 0644), "/tls/ca.pem");
+            command.addAll(List.of("--port", "0", "--tls-port", Integer.toString(port), "--tls-cert-file",
+                    "/tls/server.pem", "--tls-key-file", "/tls/server.key", "--tls-ca-cert-file", "/tls/ca.pem",
+                    "--tls-auth-clients", "no", "--requirepass", password));
+        }
+        redis.withCommand(command.toArray(String[]::new));
         redis.start();
-        return "redis://127.0.0.1:" + port;
+        return port;
     }
 }

@@ -9,6 +9,7 @@ import io.github.kimirotator.storage.state.FileKeyState;
 import io.github.kimirotator.api.strategy.Selection;
 import io.github.kimirotator.strategies.KeySelector;
 import io.github.kimirotator.strategies.builtin.RoundRobinStrategy;
+import io.github.kimirotator.strategies.builtin.SessionAffinityStrategy;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import java.time.Clock;
 import java.time.Instant;
@@ -19,7 +20,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -102,7 +102,19 @@ final class KeyPool {
      */
     Choice choose(Set<String> triedKeys, Optional<String> sessionId) {
         AccountsState before = state;
-        OptionalLong turn = shared.refresh(before, RoundRobinStrategy.NAME.equals(before.effectiveStrategy()));
+        String strategy = before.effectiveStrategy();
+        boolean affinity = SessionAffinityStrategy.NAME.equals(strategy) && sessionId.isPresent();
+        KeyStateBackend.Shared hints = shared.refresh(before, RoundRobinStrategy.NAME.equals(strategy),
+                affinity ? sessionId : Optional.empty());
+        Choice choice = chooseLocked(triedKeys, sessionId, hints);
+        if (affinity && choice instanceof Lease lease) {
+            shared.rememberSession(sessionId.get(), lease.key(), clock.instant(), SessionAffinityStrategy.SESSION_IDLE);
+        }
+        return choice;
+    }
+
+    private Choice chooseLocked(Set<String> triedKeys, Optional<String> sessionId, KeyStateBackend.Shared hints) {
+        Optional<String> sessionKeyId = hints.sessionKey().map(this::idOf);
         synchronized (lock) {
             recoverIfDue();
             AccountsState current = shared.overlay(state);
@@ -122,7 +134,8 @@ final class KeyPool {
             }
             Set<Integer> notNow = new HashSet<>(excluded);
             notNow.addAll(capped);
-            Selection selection = selector.select(current, notNow, sessionId, this::inFlightLocked, turn);
+            Selection selection = selector.select(current, notNow, sessionId, this::inFlightLocked, hints.turn(),
+                    sessionKeyId);
             if (selection instanceof Selection.Chosen chosen && chosen.index() >= 0
                     && chosen.index() < accounts.size() && !notNow.contains(chosen.index())) {
                 String key = accounts.get(chosen.index()).key();
@@ -164,7 +177,7 @@ final class KeyPool {
     /** The state as the proxy sees it now: the local state with what is shared laid over it. */
     AccountsState state() {
         AccountsState local = state;
-        shared.refresh(local, false);
+        shared.refresh(local, false, Optional.empty());
         return shared.overlay(local);
     }
 

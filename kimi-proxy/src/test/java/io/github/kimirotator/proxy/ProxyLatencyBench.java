@@ -56,7 +56,21 @@ public final class ProxyLatencyBench {
     }
 
     /** Latencies of one run, in nanoseconds, and how long it lasted. */
-    private record Run(long[] latencies, long elapsedNanos) {
+    private record Run(long[] latencies, long elapsedNanos, long cpuNanos, long redisCpuNanos) {
+        Run(long[] latencies, long elapsedNanos) {
+            this(latencies, elapsedNanos, 0, 0);
+        }
+
+        /** CPU time of this JVM (client, upstream and proxy together) per request, in microseconds. */
+        double cpuMicros() {
+            return cpuNanos / 1e3 / latencies.length;
+        }
+
+        /** CPU time of the Redis server per request, in microseconds. */
+        double redisCpuMicros() {
+            return redisCpuNanos / 1e3 / latencies.length;
+        }
+
         double percentileMillis(double p) {
             int i = (int) Math.ceil(p / 100.0 * latencies.length) - 1;
             return latencies[Math.max(0, Math.min(latencies.length - 1, i))] / 1e6;
@@ -144,7 +158,10 @@ public final class ProxyLatencyBench {
         HttpClient client = new HttpClient();
         client.setMaxConnectionsPerDestination(concurrency);
         client.start();
-        try {
+        io.lettuce.core.RedisClient redis = io.lettuce.core.RedisClient.create(redisUrl);
+        try (var redisConnection = redis.connect()) {
+            var commands = redisConnection.sync();
+            redisCommands = commands;
             for (URI t : targets) {
                 run(client, t, concurrency, warmup);
             }
@@ -152,24 +169,30 @@ public final class ProxyLatencyBench {
             names.forEach(n -> runs.add(new ArrayList<>()));
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < targets.size(); i++) {
-                    runs.get(i).add(run(client, targets.get(i), concurrency, seconds));
+                    long cpu = processCpuNanos();
+                    long redisCpu = redisCpuNanos();
+                    Run run = run(client, targets.get(i), concurrency, seconds);
+                    runs.get(i).add(new Run(run.latencies(), run.elapsedNanos(), processCpuNanos() - cpu,
+                            redisCpuNanos() - redisCpu));
                 }
             }
             System.out.printf(Locale.ROOT, "%d concurrent connections, %d rounds of %d s per target (medians), %d cores,"
                     + " Java %s%n", concurrency, rounds, seconds, Runtime.getRuntime().availableProcessors(),
                     Runtime.version());
-            System.out.printf(Locale.ROOT, "%-9s %9s %9s %9s %9s %16s%n", "", "p50 ms", "p99 ms", "req/s",
-                    "+p50 ms", "+p50 over file");
+            System.out.printf(Locale.ROOT, "%-9s %9s %9s %9s %9s %16s %12s %14s%n", "", "p50 ms", "p99 ms", "req/s",
+                    "+p50 ms", "+p50 over file", "JVM cpu µs", "Redis cpu µs");
             double directP50 = median(runs.get(0), x -> x.percentileMillis(50));
             double fileP50 = median(runs.get(1), x -> x.percentileMillis(50));
             for (int i = 0; i < names.size(); i++) {
                 double p50 = median(runs.get(i), x -> x.percentileMillis(50));
-                System.out.printf(Locale.ROOT, "%-9s %9.3f %9.3f %9.0f %9s %16s%n", names.get(i), p50,
+                System.out.printf(Locale.ROOT, "%-9s %9.3f %9.3f %9.0f %9s %16s %12.0f %14.1f%n", names.get(i), p50,
                         median(runs.get(i), x -> x.percentileMillis(99)), median(runs.get(i), Run::throughput),
                         i == 0 ? "" : String.format(Locale.ROOT, "%.3f", p50 - directP50),
-                        i < 2 ? "" : String.format(Locale.ROOT, "%.3f", p50 - fileP50));
+                        i < 2 ? "" : String.format(Locale.ROOT, "%.3f", p50 - fileP50),
+                        median(runs.get(i), Run::cpuMicros), median(runs.get(i), Run::redisCpuMicros));
             }
         } finally {
+            redis.shutdown();
             client.stop();
             for (ProxyServer p : proxies) {
                 p.close();
@@ -179,6 +202,24 @@ public final class ProxyLatencyBench {
                 files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
+    }
+
+    private static io.lettuce.core.api.sync.RedisCommands<String, String> redisCommands;
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** The Redis server's CPU time so far (INFO cpu: used_cpu_sys + used_cpu_user, in seconds). */
+    private static long redisCpuNanos() {
+        double seconds = 0;
+        for (String line : redisCommands.info("cpu").split("\r?\n")) {
+            if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
+                seconds += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        return (long) (seconds * 1e9);
     }
 
     private static double median(List<Run> runs, java.util.function.ToDoubleFunction<Run> value) {

@@ -48,6 +48,13 @@ final class RedisFixture implements AutoCloseable {
         return r;
     }
 
+    /** A Redis not started yet, on a port chosen now: {@link #restart()} starts it. */
+    static RedisFixture notStartedYet() throws Exception {
+        RedisFixture r = start();
+        r.stop();
+        return r;
+    }
+
     String url() {
         return "redis://127.0.0.1:" + port;
     }

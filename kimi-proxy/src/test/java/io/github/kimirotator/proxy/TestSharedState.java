@@ -180,6 +180,139 @@ class TestSharedState {
         assertThat(share.values()).allSatisfy(n -> assertThat(n).isBetween(99, 101));
     }
 
+    /**
+     * With {@code session-affinity}, one session goes to one key whichever proxy it reaches: the proxies share
+     * the session table (a hash of the session, a key's fingerprint), and a session one proxy moves (its key
+     * failed there) follows on the other. Without the shared table the second proxy would send a session it
+     * has not seen to its least busy key.
+     */
+    @Test
+    void oneSessionGoesToOneKeyWhicheverProxyItReaches() throws Exception {
+        startProxies(2, ProxyHarness.stateWith(KEY_A, KEY_B).withStrategy("session-affinity"));
+        upstream().always(KEY_A, FakeUpstream.message()).always(KEY_B, FakeUpstream.message());
+        ProxyHarness first = proxies.get(0);
+        ProxyHarness second = proxies.get(1);
+        // Least busy (fewest today, then lowest index): s1 -> A, s2 -> B, s3 -> A.
+        for (String session : List.of("s1", "s2", "s3")) {
+            assertThat(postInSession(first, session)).isEqualTo(200);
+        }
+        assertThat(upstream().keysTried()).containsExactly(KEY_A, KEY_B, KEY_A);
+        // The second proxy sees today's counts (A 2, B 1): its own choice for a new session would be B.
+        assertThat(eventually(() -> second.account(KEY_A).dailyRequests().values().stream().mapToLong(n -> n).sum() == 2
+                && second.account(KEY_B).dailyRequests().values().stream().mapToLong(n -> n).sum() == 1)).isTrue();
+        for (String session : List.of("s3", "s2", "s1")) {
+            assertThat(postInSession(second, session)).isEqualTo(200);
+        }
+        assertThat(upstream().keysTried()).containsExactly(KEY_A, KEY_B, KEY_A, KEY_A, KEY_B, KEY_A);
+
+        // s3's key fails once on the second proxy, which retries on B: the session now lives on B for both.
+        upstream().then(KEY_A, FakeUpstream.error(500, "api_error", "overloaded"));
+        assertThat(postInSession(second, "s3")).isEqualTo(200);
+        assertThat(upstream().keysTried()).endsWith(KEY_A, KEY_B);
+        assertThat(eventually(() -> {
+            try {
+                int before = upstream().keysTried().size();
+                return postInSession(first, "s3") == 200 && upstream().keysTried().size() == before + 1
+                        && upstream().keysTried().get(before).equals(KEY_B);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        })).isTrue();
+        // A session no proxy has seen still goes to the least busy key.
+        assertThat(postInSession(second, "s4")).isEqualTo(200);
+
+        // Redis holds hashes of the sessions, never the ids themselves, and no key.
+        List<String> entries = redis.commands().keys(prefix + "session:*");
+        assertThat(entries).hasSize(4);
+        assertThat(entries).allMatch(e -> e.matches(java.util.regex.Pattern.quote(prefix) + "session:[0-9a-f]{64}"));
+        RedisKeyState names = new RedisKeyState(redis.url(), null, prefix, null, first.policy, Duration.ofSeconds(1));
+        try (names) {
+            assertThat(redis.commands().get(entries.get(0))).isIn(names.fingerprint(KEY_A), names.fingerprint(KEY_B));
+            long ttl = redis.commands().pttl(entries.get(0));
+            assertThat(ttl).isBetween(Duration.ofMinutes(59).toMillis(), Duration.ofHours(1).toMillis());
+        }
+        assertNoRawKeyInRedis();
+    }
+
+    private static int postInSession(ProxyHarness p, String session) throws Exception {
+        return p.send(p.request("/v1/messages").header("content-type", "application/json")
+                .header("x-session-id", session)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST))).statusCode();
+    }
+
+    /**
+     * {@code serve --state} while Redis is down: the proxy starts, answers from its local state, says so once in
+     * the log and in {@code /_kimi/status}, and joins when Redis appears, sending what it learnt meanwhile.
+     */
+    @Test
+    void aProxyStartedWhileRedisIsDownServesAndJoinsWhenRedisAppears() throws Exception {
+        try (RedisFixture late = RedisFixture.notStartedYet()) {
+            java.io.PrintStream original = System.err;
+            java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+            System.setErr(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+            ProxyHarness p;
+            java.time.Instant downSince;
+            try {
+                p = ProxyHarness.shared(Files.createDirectories(dir.resolve("late")), c -> c,
+                        redisState(late.url(), prefix), ProxyHarness.stateWith(KEY_A, KEY_B));
+                proxies.add(p);
+                p.upstream.always(KEY_A, FakeUpstream.message()).always(KEY_B, FakeUpstream.message());
+                for (int i = 0; i < 3; i++) {
+                    assertThat(p.postMessage().statusCode()).isEqualTo(200);
+                }
+                JsonNode down = JSON.readTree(p.send(p.request("/_kimi/status").GET()).body()).path("state");
+                assertThat(down.path("backend").asText()).isEqualTo("redis");
+                assertThat(down.path("connected").asBoolean(true)).isFalse();
+                downSince = java.time.Instant.parse(down.path("since").asText());
+                assertThat(eventually(() -> log.toString(java.nio.charset.StandardCharsets.UTF_8)
+                        .contains("unreachable"))).isTrue();
+
+                late.restart();
+                assertThat(eventually(() -> p.proxy().sharedStatus().connected())).isTrue();
+            } finally {
+                System.setErr(original);
+            }
+            original.print(log);
+            // Told once, however many times the proxy tried meanwhile (every 250 ms while Redis started).
+            assertThat(log.toString(java.nio.charset.StandardCharsets.UTF_8).split("unreachable", -1)).hasSize(2);
+            JsonNode up = JSON.readTree(p.send(p.request("/_kimi/status").GET()).body()).path("state");
+            assertThat(up.path("connected").asBoolean()).isTrue();
+            assertThat(java.time.Instant.parse(up.path("since").asText())).isAfterOrEqualTo(downSince);
+            RedisKeyState names = new RedisKeyState(late.url(), null, prefix, null, p.policy, Duration.ofSeconds(1));
+            try (names) {
+                // The three requests served while Redis was away are in the shared counters now.
+                assertThat(eventually(() -> "3".equals(late.commands().hget(names.hashOf(KEY_A), "tr")))).isTrue();
+            }
+        }
+    }
+
+    /**
+     * Events go without the key's seed once Redis has the key; if Redis loses it (restarted empty, flushed) while
+     * the proxy stays connected, the event script refuses the bare event and the proxy sends it again with the
+     * seed, so the key's history (here 40 earlier requests) is not restarted from zero.
+     */
+    @Test
+    void aKeyRedisLostIsSeededAgainFromTheProxysState() throws Exception {
+        startProxies(1, ProxyHarness.stateWith(KEY_A).withAccount(0,
+                a -> a.toBuilder().totalRequests(40).successfulRequests(40).build()));
+        upstream().always(KEY_A, FakeUpstream.message());
+        ProxyHarness p = proxies.get(0);
+        RedisKeyState names = new RedisKeyState(redis.url(), null, prefix, null, p.policy, Duration.ofSeconds(1));
+        try (names) {
+            String hash = names.hashOf(KEY_A);
+            for (int i = 0; i < 2; i++) {
+                assertThat(p.postMessage().statusCode()).isEqualTo(200);
+                int expected = 41 + i;
+                assertThat(eventually(() -> Integer.toString(expected).equals(redis.commands().hget(hash, "tr"))))
+                        .isTrue();
+            }
+            redis.commands().del(hash, prefix + "applied");
+            assertThat(p.postMessage().statusCode()).isEqualTo(200);
+            assertThat(eventually(() -> "43".equals(redis.commands().hget(hash, "tr")))).isTrue();
+            assertThat(redis.commands().hget(hash, "sr")).isEqualTo("43");
+        }
+    }
+
     @Test
     void concurrentRequestsOverAllProxiesGiveExactSharedCounters() throws Exception {
         startProxies(3, ProxyHarness.stateWith(KEY_A, KEY_B).withStrategy("round-robin"));

@@ -58,10 +58,17 @@ public final class DefaultKeySelector implements KeySelector {
     @Override
     public Selection select(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
             ToIntFunction<String> inFlight, OptionalLong turn) {
+        return select(state, excluded, sessionId, inFlight, turn, Optional.empty());
+    }
+
+    @Override
+    public Selection select(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
+            ToIntFunction<String> inFlight, OptionalLong turn, Optional<String> sharedSessionKeyId) {
         Objects.requireNonNull(excluded, "excluded");
         Objects.requireNonNull(inFlight, "inFlight");
         return choose(state, excluded, sessionId == null ? Optional.empty() : sessionId, inFlight,
-                turn == null ? OptionalLong.empty() : turn);
+                turn == null ? OptionalLong.empty() : turn,
+                sharedSessionKeyId == null ? Optional.empty() : sharedSessionKeyId);
     }
 
     @Override
@@ -72,11 +79,11 @@ public final class DefaultKeySelector implements KeySelector {
     @Override
     public Selection rotate(AccountsState state) {
         Set<Integer> active = state.accounts().isEmpty() ? Set.of() : Set.of(state.safeActiveIndex());
-        return choose(state, active, Optional.empty(), id -> 0, OptionalLong.empty());
+        return choose(state, active, Optional.empty(), id -> 0, OptionalLong.empty(), Optional.empty());
     }
 
     private Selection choose(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
-            ToIntFunction<String> inFlight, OptionalLong turn) {
+            ToIntFunction<String> inFlight, OptionalLong turn, Optional<String> sharedSessionKeyId) {
         Instant now = policy.clock().instant();
         List<KeySnapshot> keys = snapshot(state, inFlight, now);
         List<KeyView> candidates = candidates(keys, excluded);
@@ -84,7 +91,7 @@ public final class DefaultKeySelector implements KeySelector {
             return new Selection.NoneEligible(soonestFree(keys, excluded));
         }
         SelectionRequest request = new SelectionRequest(List.copyOf(keys), candidates, state.safeActiveIndex(),
-                sessionId, now, turn);
+                sessionId, now, turn, sharedSessionKeyId);
         lock.lock();
         try {
             String name = state.effectiveStrategy();

@@ -35,6 +35,15 @@ public interface KeySelector {
     }
 
     /**
+     * As above, with what the shared state adds: the shared turn and the key id the shared session table gives
+     * for {@code sessionId} ({@link io.github.kimirotator.api.strategy.SelectionRequest#sharedSessionKeyId()}).
+     */
+    default Selection select(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
+            ToIntFunction<String> inFlight, OptionalLong turn, Optional<String> sharedSessionKeyId) {
+        return select(state, excluded, sessionId, inFlight, turn);
+    }
+
+    /**
      * Chooses the key {@code rotate} switches to: never the active key while another key can be chosen.
      * {@link Selection.NoneEligible} when no other key can be chosen.
      */

@@ -4,11 +4,12 @@ import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.HealthEvent;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
  * Where the keys' shared state lives: health, limits and their reasons, the disabled flag, counters, daily
- * counts and the round-robin position. The accounts file always holds the keys and the settings; a backend
+ * counts, the round-robin position and the session-affinity table. The accounts file always holds the keys and the settings; a backend
  * may keep the per-key state somewhere several proxies see it (Redis), or nowhere but the file.
  *
  * <p>The proxy's request path calls {@link #refresh(AccountsState, boolean)} (at most one round trip, usually
@@ -23,13 +24,33 @@ public interface KeyStateBackend extends AutoCloseable {
     }
 
     /**
+     * What the shared state adds to one selection.
+     *
+     * @param turn a position in the rotation shared by every proxy (round-robin); empty when not asked or not shared
+     * @param sessionKey the key (one of the local state's) the shared session table sends the session to; empty
+     *     when the session is not in it, not asked, or the backend shares no table
+     */
+    record Shared(OptionalLong turn, Optional<String> sessionKey) {
+        public static final Shared NONE = new Shared(OptionalLong.empty(), Optional.empty());
+    }
+
+    /**
      * Makes the shared view fresh enough for a selection over {@code local}'s keys: a cached view younger than
-     * a few hundred milliseconds and not invalidated is kept; otherwise it is read again in one round trip.
+     * a few hundred milliseconds and not invalidated is kept; otherwise it is read again. At most one round
+     * trip's time in all, usually none.
      *
      * @param turn whether the selection needs a position in the shared rotation (round-robin)
-     * @return that position, when {@code turn} was asked and the backend shares one; else empty
+     * @param session the client's session, when the selection wants the shared session table's key for it
      */
-    OptionalLong refresh(AccountsState local, boolean turn);
+    Shared refresh(AccountsState local, boolean turn, Optional<String> session);
+
+    /**
+     * The session {@code session} was sent to {@code key} at {@code at}: the shared session table keeps it (by a
+     * hash of the session and the key's fingerprint) until the session has been idle for {@code idle}. Never
+     * blocks; a backend that shares no table does nothing.
+     */
+    default void rememberSession(String session, String key, Instant at, java.time.Duration idle) {
+    }
 
     /**
      * {@code local} with each key's shared fields taken from the shared view (with this process's own events

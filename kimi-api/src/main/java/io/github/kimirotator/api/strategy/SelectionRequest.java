@@ -21,6 +21,10 @@ import java.util.OptionalLong;
  * @param turn a position in a rotation shared by every proxy using the same shared state (contract: one
  *     round-robin counter for all of them), increasing by one per selection across all of them; empty when
  *     there is no shared state or it cannot be reached, and a strategy then keeps its own position
+ * @param sharedSessionKeyId the id of the key that the session table shared by every proxy using the same shared
+ *     state sends {@code sessionId} to (it may not be a candidate now); empty when there is no shared state, the
+ *     table does not know the session, or it cannot be reached. A strategy that keeps sessions on keys should
+ *     prefer it to its own memory, so that all proxies send one session to one key.
  */
 public record SelectionRequest(
         List<KeyView> keys,
@@ -28,7 +32,8 @@ public record SelectionRequest(
         int activeIndex,
         Optional<String> sessionId,
         Instant now,
-        OptionalLong turn) {
+        OptionalLong turn,
+        Optional<String> sharedSessionKeyId) {
 
     public SelectionRequest {
         keys = List.copyOf(keys);
@@ -39,11 +44,18 @@ public record SelectionRequest(
         sessionId = sessionId == null ? Optional.empty() : sessionId;
         Objects.requireNonNull(now, "now");
         turn = turn == null ? OptionalLong.empty() : turn;
+        sharedSessionKeyId = sharedSessionKeyId == null ? Optional.empty() : sharedSessionKeyId;
+    }
+
+    /** A request without a shared session table. */
+    public SelectionRequest(List<KeyView> keys, List<KeyView> candidates, int activeIndex,
+            Optional<String> sessionId, Instant now, OptionalLong turn) {
+        this(keys, candidates, activeIndex, sessionId, now, turn, Optional.empty());
     }
 
     /** A request without a shared turn. */
     public SelectionRequest(List<KeyView> keys, List<KeyView> candidates, int activeIndex,
             Optional<String> sessionId, Instant now) {
-        this(keys, candidates, activeIndex, sessionId, now, OptionalLong.empty());
+        this(keys, candidates, activeIndex, sessionId, now, OptionalLong.empty(), Optional.empty());
     }
 }

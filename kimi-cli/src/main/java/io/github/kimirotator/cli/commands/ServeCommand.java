@@ -45,6 +45,7 @@ public final class ServeCommand extends CliCommand {
                         "  KIMI_ROTATOR_LOG_LEVEL  the log level (e.g. debug)",
                         "  KIMI_ROTATOR_STATE      shared key state on Redis when --state is not given",
                         "  KIMI_ROTATOR_REDIS_PASSWORD  the Redis password when the URL holds none",
+                        "  KIMI_ROTATOR_REDIS_CA   rediss://: PEM file of the authorities to trust",
                         "  KIMI_ROTATOR_STATE_SECRET    team secret of the key fingerprints in Redis");
         return ServeOptions.addTo(model)
                 .hiddenFlag("--detached", "Run in the background (as 'start' does): log to serve.log, ignore the terminal's signals.");

@@ -6,7 +6,7 @@ import io.github.kimirotator.api.state.KeyStateBackend;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.OptionalLong;
+import java.util.Optional;
 
 /**
  * No shared state: each key's state lives in the accounts file alone, which the proxy and the CLI already
@@ -20,8 +20,8 @@ public final class FileKeyState implements KeyStateBackend {
     }
 
     @Override
-    public OptionalLong refresh(AccountsState local, boolean turn) {
-        return OptionalLong.empty();
+    public Shared refresh(AccountsState local, boolean turn, Optional<String> session) {
+        return Shared.NONE;
     }
 
     @Override

@@ -34,6 +34,14 @@ public final class Fingerprints {
         return fp;
     }
 
+    /**
+     * The name of a client session in a shared store: the same function over {@code "session:" + id}, not kept
+     * in memory (there are many sessions), so the store holds no session id either.
+     */
+    public String ofSession(String id) {
+        return compute("session:" + id);
+    }
+
     private String compute(String key) {
         byte[] input = key.getBytes(StandardCharsets.UTF_8);
         try {

@@ -14,6 +14,8 @@ public final class KeyStates {
     public static final String STATE_VARIABLE = "KIMI_ROTATOR_STATE";
     public static final String PASSWORD_VARIABLE = "KIMI_ROTATOR_REDIS_PASSWORD";
     public static final String SECRET_VARIABLE = "KIMI_ROTATOR_STATE_SECRET";
+    /** A PEM file of the certificate authorities to trust for {@code rediss://}; else the JVM's default. */
+    public static final String CA_VARIABLE = "KIMI_ROTATOR_REDIS_CA";
     public static final String DEFAULT_PREFIX = "kimi-rotator:";
     /** How long a request waits for Redis before going on with what the proxy knows. */
     public static final Duration TIMEOUT = Duration.ofMillis(250);
@@ -30,7 +32,9 @@ public final class KeyStates {
         if (url == null || url.isBlank()) {
             return new FileKeyState(policy.clock());
         }
-        return new RedisKeyState(url, variables.get(PASSWORD_VARIABLE), prefix == null ? DEFAULT_PREFIX : prefix,
+        String ca = variables.get(CA_VARIABLE);
+        return new RedisKeyState(url, variables.get(PASSWORD_VARIABLE),
+                ca == null || ca.isBlank() ? null : java.nio.file.Path.of(ca), prefix == null ? DEFAULT_PREFIX : prefix,
                 variables.get(SECRET_VARIABLE), policy, TIMEOUT);
     }
 }

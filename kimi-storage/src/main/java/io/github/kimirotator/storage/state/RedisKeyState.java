@@ -6,6 +6,7 @@ import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.HealthEvent;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.api.state.KeyStateBackend;
+import io.github.kimirotator.strategies.builtin.SessionAffinityStrategy;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -33,6 +34,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -79,6 +81,9 @@ public final class RedisKeyState implements KeyStateBackend {
     private static final String EVENT = resource("event.lua");
     private static final String READ = resource("read.lua");
     private static final String CLEAR = resource("clear.lua");
+    private static final String SESSION = resource("session.lua");
+    /** How long this proxy trusts its copy of a session's entry without asking Redis again. */
+    private static final long SESSION_CACHE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final String display;
     private final String prefix;
@@ -98,8 +103,22 @@ public final class RedisKeyState implements KeyStateBackend {
     private volatile long ackedSeq;
     private final AtomicLong journalVersion = new AtomicLong();
     private final AtomicLong invalidations = new AtomicLong();
+    private final Object turns = new Object();
+    private CompletableFuture<Long> nextTurn;
+    /** This proxy's copy of the shared session table, by session hash; bounded as the strategy's own table. */
+    private final Map<String, SessionEntry> sessions = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, SessionEntry> eldest) {
+            return size() > SessionAffinityStrategy.MAX_SESSIONS;
+        }
+    };
+    private final AtomicLong sessionVersion = new AtomicLong();
 
     private volatile StatefulRedisConnection<String, String> connection;
+    /** The writer's own connection, so that a request's read never waits behind a batch of events. */
+    private volatile StatefulRedisConnection<String, String> writes;
+    /** Keys Redis is known to hold (an event of theirs was applied since the connection came up). */
+    private final java.util.Set<String> seeded = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile StatefulRedisPubSubConnection<String, String> pubSub;
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private volatile Overlaid overlaid;
@@ -108,6 +127,7 @@ public final class RedisKeyState implements KeyStateBackend {
     private volatile Status status;
     private volatile boolean closed;
     private boolean downLogged;
+    private volatile String lastFailure = "cannot connect";
     private final Thread writer;
 
     /** One event not yet known to be in Redis, or in Redis but not yet in a snapshot read after it. */
@@ -135,7 +155,22 @@ public final class RedisKeyState implements KeyStateBackend {
      */
     public RedisKeyState(String url, String password, String prefix, String secret, HealthPolicy policy,
             Duration timeout) {
+        this(url, password, null, prefix, secret, policy, timeout);
+    }
+
+    /**
+     * As above, trusting for {@code rediss://} the certificate authorities in the PEM file {@code ca}
+     * ({@code KIMI_ROTATOR_REDIS_CA}) instead of the JVM's default trust store; null for the default.
+     *
+     * @throws KimiException {@code INVALID_ARGUMENT} when {@code ca} is not a readable file
+     */
+    public RedisKeyState(String url, String password, java.nio.file.Path ca, String prefix, String secret,
+            HealthPolicy policy, Duration timeout) {
         RedisURI uri = parse(url);
+        if (ca != null && !java.nio.file.Files.isReadable(ca)) {
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "cannot read the Redis CA certificates file " + ca
+                    + " (" + KeyStates.CA_VARIABLE + ")");
+        }
         if (!url.matches("rediss?://[^/]*@.*") && password != null && !password.isEmpty()) {
             uri.setAuthentication(password);
         }
@@ -148,7 +183,11 @@ public final class RedisKeyState implements KeyStateBackend {
         this.clock = policy.clock();
         this.timeout = timeout;
         this.client = RedisClient.create(uri);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder options = ClientOptions.builder();
+        if (ca != null) {
+            options.sslOptions(io.lettuce.core.SslOptions.builder().jdkSslProvider().trustManager(ca.toFile()).build());
+        }
+        client.setOptions(options
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(1)).build())
@@ -199,48 +238,173 @@ public final class RedisKeyState implements KeyStateBackend {
     // ---------------------------------------------------------------- request path
 
     @Override
-    public OptionalLong refresh(AccountsState local, boolean turn) {
+    public Shared refresh(AccountsState local, boolean turn, Optional<String> session) {
         StatefulRedisConnection<String, String> c = connection;
         if (!status.connected() || c == null) {
-            return OptionalLong.empty();
+            return Shared.NONE;
         }
         Snapshot s = snapshot;
         boolean fresh = System.nanoTime() - s.readAtNanos() < TimeUnit.MILLISECONDS.toNanos(SNAPSHOT_MILLIS)
                 && s.invalidationsAtRead() == invalidations.get() && s.fps().containsAll(fpsOf(local));
         try {
-            if (fresh) {
-                if (!turn) {
-                    return OptionalLong.empty();
-                }
-                return OptionalLong.of(c.async().incr(prefix + "rr").get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            // Everything this selection needs from Redis is asked at once, so it waits one round trip at most.
+            SessionLookup lookup = session.isPresent() ? lookUp(c, session.get()) : null;
+            CompletableFuture<Long> myTurn = turn ? takeTurn(c) : null;
+            if (!fresh) {
+                read(c, local);
             }
-            return read(c, local, turn);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            OptionalLong t = myTurn == null ? OptionalLong.empty()
+                    : OptionalLong.of(myTurn.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            Optional<String> key = lookup == null ? Optional.empty() : lookup.key(local, deadline);
+            return t.isEmpty() && key.isEmpty() ? Shared.NONE : new Shared(t, key);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return OptionalLong.empty();
+            return Shared.NONE;
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             down(e);
-            return OptionalLong.empty();
+            return Shared.NONE;
         }
     }
 
-    private OptionalLong read(StatefulRedisConnection<String, String> c, AccountsState local, boolean turn)
+    /**
+     * This selection's round-robin turn: the one fetched ahead for it (usually there already), while the next
+     * one is fetched for the next selection. Each number from the shared counter is used once, so over all
+     * proxies the turns used are the counter's numbers except at most one per proxy (the one it holds ahead).
+     */
+    private CompletableFuture<Long> takeTurn(StatefulRedisConnection<String, String> c) {
+        synchronized (turns) {
+            CompletableFuture<Long> mine = nextTurn;
+            if (mine == null || mine.isCompletedExceptionally()) {
+                mine = c.async().incr(prefix + "rr").toCompletableFuture();
+            }
+            nextTurn = c.async().incr(prefix + "rr").toCompletableFuture();
+            return mine;
+        }
+    }
+
+    // ---------------------------------------------------------------- shared session table
+
+    /** One session's entry in this proxy's copy of the table: a key's fingerprint, or null for none. */
+    private record SessionEntry(String fp, long seenNanos, long writtenNanos) {
+    }
+
+    /** A session looked up in this proxy's copy, or in Redis (then {@code pending} is the answer to come). */
+    private final class SessionLookup {
+        private final String hash;
+        private final SessionEntry known;
+        private final CompletableFuture<String> pending;
+        private final long versionAtAsk;
+
+        SessionLookup(String hash, SessionEntry known, CompletableFuture<String> pending, long versionAtAsk) {
+            this.hash = hash;
+            this.known = known;
+            this.pending = pending;
+            this.versionAtAsk = versionAtAsk;
+        }
+
+        Optional<String> key(AccountsState local, long deadline)
+                throws InterruptedException, ExecutionException, TimeoutException {
+            String fp;
+            if (known != null) {
+                fp = known.fp();
+            } else {
+                fp = pending.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                synchronized (sessions) {
+                    // An announcement that came meanwhile may make this answer old: then it is not kept.
+                    if (sessionVersion.get() == versionAtAsk && !sessions.containsKey(hash)) {
+                        sessions.put(hash, new SessionEntry(fp, System.nanoTime(), 0));
+                    }
+                }
+            }
+            if (fp == null) {
+                return Optional.empty();
+            }
+            for (Account a : local.accounts()) {
+                if (fingerprints.of(a.key()).equals(fp)) {
+                    return Optional.of(a.key());
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    private SessionLookup lookUp(StatefulRedisConnection<String, String> c, String session) {
+        String hash = fingerprints.ofSession(session);
+        long version = sessionVersion.get();
+        SessionEntry known;
+        synchronized (sessions) {
+            known = sessions.get(hash);
+        }
+        if (known != null && System.nanoTime() - known.seenNanos() < SESSION_CACHE_NANOS) {
+            return new SessionLookup(hash, known, null, version);
+        }
+        return new SessionLookup(hash, null, c.async().get(prefix + "session:" + hash).toCompletableFuture(), version);
+    }
+
+    @Override
+    public void rememberSession(String session, String key, Instant at, Duration idle) {
+        String hash = fingerprints.ofSession(session);
+        String fp = fingerprints.of(key);
+        long now = System.nanoTime();
+        synchronized (sessions) {
+            SessionEntry old = sessions.get(hash);
+            if (old != null && fp.equals(old.fp()) && old.writtenNanos() != 0
+                    && now - old.writtenNanos() < SESSION_CACHE_NANOS) {
+                // Written lately: Redis's expiry is at most a minute short of the idle time; no write per request.
+                sessions.put(hash, new SessionEntry(fp, now, old.writtenNanos()));
+                return;
+            }
+            sessions.put(hash, new SessionEntry(fp, now, now));
+        }
+        StatefulRedisConnection<String, String> c = connection;
+        if (c == null || !status.connected()) {
+            forgetWritten(hash);
+            return;
+        }
+        eval(c.async(), SESSION, new String[] {prefix + "session:" + hash}, fp, Long.toString(idle.toMillis()),
+                channel, "s " + proxyId + " " + hash)
+                .whenComplete((r, t) -> {
+                    if (t != null) {
+                        forgetWritten(hash);
+                    }
+                });
+    }
+
+    /** The entry of {@code hash} is not known to be in Redis: the next use writes it. */
+    private void forgetWritten(String hash) {
+        synchronized (sessions) {
+            SessionEntry e = sessions.get(hash);
+            if (e != null) {
+                sessions.put(hash, new SessionEntry(e.fp(), e.seenNanos(), 0));
+            }
+        }
+    }
+
+    /** Another proxy sent session {@code hash} elsewhere: this proxy's copy of it is old. */
+    private void sessionMoved(String hash) {
+        synchronized (sessions) {
+            sessionVersion.incrementAndGet();
+            sessions.remove(hash);
+        }
+    }
+
+    private void read(StatefulRedisConnection<String, String> c, AccountsState local)
             throws InterruptedException, ExecutionException, TimeoutException {
         List<String> fps = fpsOf(local);
-        String[] keys = new String[fps.size() + 2];
+        String[] keys = new String[fps.size() + 1];
         keys[0] = prefix + "applied";
-        keys[1] = prefix + "rr";
         for (int i = 0; i < fps.size(); i++) {
-            keys[i + 2] = prefix + "key:" + fps.get(i);
+            keys[i + 1] = prefix + "key:" + fps.get(i);
         }
         long inv = invalidations.get();
         long acked = ackedSeq;
         long started = System.nanoTime();
-        List<Object> out = eval(c.async(), READ, keys, proxyId, turn ? "1" : "0")
+        List<Object> out = eval(c.async(), READ, keys, proxyId)
                 .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         Map<String, Map<String, String>> byFp = new HashMap<>();
         for (int i = 0; i < fps.size(); i++) {
-            Map<String, String> fields = pairs(out.get(i + 2));
+            Map<String, String> fields = pairs(out.get(i + 1));
             if (!fields.isEmpty()) {
                 byFp.put(fps.get(i), fields);
             }
@@ -248,8 +412,6 @@ public final class RedisKeyState implements KeyStateBackend {
         long applied = (Long) out.get(0);
         Snapshot s = new Snapshot(byFp, applied, started, inv, java.util.Set.copyOf(fps));
         install(s, Math.max(applied, acked), local);
-        long t = (Long) out.get(1);
-        return turn && t >= 0 ? OptionalLong.of(t) : OptionalLong.empty();
     }
 
     /**
@@ -385,7 +547,7 @@ public final class RedisKeyState implements KeyStateBackend {
     public void sync(AccountsState local) {
         StatefulRedisConnection<String, String> c = requireConnection();
         try {
-            read(c, local, false);
+            read(c, local);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw unreachable(e);
@@ -403,8 +565,7 @@ public final class RedisKeyState implements KeyStateBackend {
     }
 
     private KimiException unreachable(Exception e) {
-        String why = e == null ? "cannot connect" : e instanceof TimeoutException ? "no answer"
-                : String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+        String why = e == null ? lastFailure : e instanceof TimeoutException ? "no answer" : why(e);
         return new KimiException(ErrorCode.IO_ERROR, "shared state on redis " + display + " unreachable: " + why, e);
     }
 
@@ -420,8 +581,11 @@ public final class RedisKeyState implements KeyStateBackend {
             try {
                 StatefulRedisConnection<String, String> c = connection;
                 if (c == null) {
-                    if (!connect(false)) {
-                        sleep(PROBE_MILLIS);
+                    // Not connected since the start: the first failure is told here, not by the constructor, so
+                    // a CLI command that fails at once on it prints its one-line error and nothing else.
+                    sleep(PROBE_MILLIS);
+                    if (!closed) {
+                        connect(false);
                     }
                     continue;
                 }
@@ -433,7 +597,7 @@ public final class RedisKeyState implements KeyStateBackend {
                 if (batch.isEmpty()) {
                     continue;
                 }
-                send(c, batch);
+                send(writes, batch);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
@@ -479,16 +643,33 @@ public final class RedisKeyState implements KeyStateBackend {
         return batch;
     }
 
-    private void send(StatefulRedisConnection<String, String> c, List<Pending> batch) {
-        RedisAsyncCommands<String, String> async = c.async();
+    /**
+     * Sends {@code batch} on the writer's own connection, all of it in one write (the connection does not flush
+     * each command), and waits for the answers. A batch is announced to the other proxies once (with its last
+     * event), and only when it holds more than successes; a key's seed goes along only until Redis is known to
+     * have the key.
+     */
+    private void send(StatefulRedisConnection<String, String> w, List<Pending> batch) {
+        RedisAsyncCommands<String, String> async = w.async();
         List<CompletableFuture<List<Object>>> sent = new ArrayList<>(batch.size());
         // The events already in Redis as far as this proxy knows: where its chain starts in a Redis that has
         // none of them (restarted empty).
         long base = batch.get(0).seq() - 1;
+        // Successes only move counters and health a little: the others see them with their next read (within
+        // SNAPSHOT_MILLIS). Anything else (a limit, a disabled key, a failure) is announced, so that they read again
+        // before their next selection. Under load this spares every proxy a re-read per request.
+        boolean urgent = false;
         for (Pending p : batch) {
-            String[] keys = {prefix + "key:" + p.fp(), prefix + "applied"};
-            sent.add(eval(async, EVENT, keys, eventArgs(p, base)));
+            urgent |= !(p.event() instanceof HealthEvent.Success);
         }
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            String[] keys = {prefix + "key:" + p.fp(), prefix + "applied"};
+            boolean withSeed = p.seed() != null && !seeded.contains(p.fp());
+            sent.add(eval(async, w::flushCommands, EVENT, keys,
+                    eventArgs(p, base, urgent && i == batch.size() - 1, withSeed)));
+        }
+        w.flushCommands();
         long deadline = System.nanoTime() + timeout.toNanos() * 4;
         for (int i = 0; i < sent.size(); i++) {
             try {
@@ -496,9 +677,15 @@ public final class RedisKeyState implements KeyStateBackend {
                 long code = (Long) r.get(0);
                 if (code >= 0) {
                     ackedSeq = Math.max(ackedSeq, batch.get(i).seq());
+                    seeded.add(batch.get(i).fp());
+                } else if (code == -2) {
+                    // Redis lost the key (restarted, flushed): send it again, with the seed this time.
+                    seeded.clear();
+                    return;
                 } else {
                     // Redis has fewer of ours than we thought (it lost them): send again from there.
                     ackedSeq = Math.min(ackedSeq, (Long) r.get(1));
+                    seeded.clear();
                     return;
                 }
             } catch (InterruptedException e) {
@@ -511,7 +698,7 @@ public final class RedisKeyState implements KeyStateBackend {
         }
     }
 
-    private String[] eventArgs(Pending p, long base) {
+    private String[] eventArgs(Pending p, long base, boolean announce, boolean withSeed) {
         long now = p.at().toEpochMilli();
         HealthEvent e = p.event();
         String kind;
@@ -548,12 +735,14 @@ public final class RedisKeyState implements KeyStateBackend {
                 today.minusDays(HealthPolicy.DAILY_DAYS_KEPT - 1L).toString(),
                 Long.toString(p.autoRecover() && p.cooldownMinutes() > 0
                         ? Duration.ofMinutes(p.cooldownMinutes()).toMillis() : 0),
-                channel, Integer.toString(HealthPolicy.SUCCESS_GAIN), Integer.toString(HealthPolicy.RATE_LIMIT_PENALTY),
+                announce ? channel : "", Integer.toString(HealthPolicy.SUCCESS_GAIN), Integer.toString(HealthPolicy.RATE_LIMIT_PENALTY),
                 Integer.toString(HealthPolicy.BILLING_PENALTY), Integer.toString(HealthPolicy.MEMBERSHIP_PENALTY),
                 Integer.toString(HealthPolicy.REJECTED_PENALTY), Integer.toString(HealthPolicy.FAILURE_PENALTY),
                 Integer.toString(HealthPolicy.RECOVERY_STEP), Long.toString(base)));
-        if (p.seed() != null) {
+        if (withSeed) {
             args.addAll(fieldsOf(p.seed()));
+        } else if (p.seed() != null) {
+            args.add("-");
         }
         return args.toArray(String[]::new);
     }
@@ -561,32 +750,83 @@ public final class RedisKeyState implements KeyStateBackend {
     // ---------------------------------------------------------------- connection state
 
     private boolean connect(boolean first) {
+        List<io.lettuce.core.api.StatefulConnection<String, String>> opened = new ArrayList<>();
         try {
             StatefulRedisConnection<String, String> c = client.connect();
+            opened.add(c);
+            StatefulRedisConnection<String, String> w = client.connect();
+            opened.add(w);
+            w.setAutoFlushCommands(false);
             StatefulRedisPubSubConnection<String, String> sub = client.connectPubSub();
+            opened.add(sub);
             sub.addListener(new RedisPubSubAdapter<>() {
                 @Override
                 public void message(String ch, String message) {
-                    if (!proxyId.equals(message)) {
+                    if (message.startsWith("s ")) {
+                        // "s <proxy> <session hash>": a session was sent to another key.
+                        int space = message.indexOf(' ', 2);
+                        if (space > 0 && !message.substring(2, space).equals(proxyId)) {
+                            sessionMoved(message.substring(space + 1));
+                        }
+                    } else if (!proxyId.equals(message)) {
                         invalidations.incrementAndGet();
                     }
                 }
             });
             sub.sync().subscribe(channel);
+            writes = w;
             connection = c;
             pubSub = sub;
             up();
             return true;
         } catch (RuntimeException e) {
-            if (first) {
+            opened.forEach(io.lettuce.core.api.StatefulConnection::closeAsync);
+            lastFailure = why(e);
+            if (!first) {
                 down(e);
             }
             return false;
         }
     }
 
+    /**
+     * What went wrong, in one line: a TLS failure named as such (Lettuce wraps it in "unable to connect"), else
+     * the deepest message.
+     */
+    static String why(Throwable e) {
+        Throwable deepest = e;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException) {
+                Throwable root = t;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                return "TLS handshake failed: " + firstLine(root.getMessage() != null ? root.getMessage() : t.getMessage())
+                        + " (is the server's CA in " + KeyStates.CA_VARIABLE + "?)";
+            }
+            if (t.getMessage() != null) {
+                deepest = t;
+            }
+        }
+        return firstLine(deepest.getMessage());
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unknown error";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
     private synchronized void up() {
         invalidations.incrementAndGet();
+        seeded.clear();
+        // Announcements may have been missed while away: the copy of the session table is asked again.
+        synchronized (sessions) {
+            sessionVersion.incrementAndGet();
+            sessions.clear();
+        }
         downLogged = false;
         if (!status.connected()) {
             status = new Status("redis", true, true, clock.instant());
@@ -603,7 +843,7 @@ public final class RedisKeyState implements KeyStateBackend {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             LOG.warn("shared state on redis {} unreachable ({}); serving from local state until it is back",
                     display, cause instanceof TimeoutException ? "no answer within " + timeout.toMillis() + " ms"
-                            : cause.getMessage());
+                            : why(cause));
         }
     }
 
@@ -655,6 +895,12 @@ public final class RedisKeyState implements KeyStateBackend {
     /** Runs {@code script} by its digest, sending its text only when the server does not know it yet. */
     private CompletableFuture<List<Object>> eval(RedisAsyncCommands<String, String> async, String script,
             String[] keys, String... args) {
+        return eval(async, () -> { }, script, keys, args);
+    }
+
+    /** As above, on a connection that sends what is written only when {@code flush} runs. */
+    private CompletableFuture<List<Object>> eval(RedisAsyncCommands<String, String> async, Runnable flush,
+            String script, String[] keys, String... args) {
         String sha = shas.computeIfAbsent(script, RedisKeyState::sha1);
         RedisFuture<List<Object>> f = async.evalsha(sha, ScriptOutputType.MULTI, keys, args);
         return f.toCompletableFuture().exceptionallyCompose(t -> {
@@ -662,6 +908,7 @@ public final class RedisKeyState implements KeyStateBackend {
                     ? t.getCause() : t;
             if (cause instanceof RedisNoScriptException) {
                 RedisFuture<List<Object>> full = async.eval(script, ScriptOutputType.MULTI, keys, args);
+                flush.run();
                 return full.toCompletableFuture();
             }
             return CompletableFuture.failedFuture(cause);

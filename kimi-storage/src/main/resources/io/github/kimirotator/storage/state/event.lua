@@ -6,8 +6,11 @@
 -- reason, 8 soft (1/0), 9 soft until, 10 today, 11 oldest day kept, 12 cooldown period ms (0: no recovery),
 -- 13 channel, 14 success gain, 15 rate-limit penalty, 16 billing penalty, 17 membership penalty,
 -- 18 rejected penalty, 19 failure penalty, 20 recovery step, 21 base: the sender's last acknowledged sequence
--- when it sent this event's batch, 22.. field/value pairs that seed a key never seen
--- Returns {1, seq} applied, {0, applied} applied before, {-1, from} out of order: send again after 'from'.
+-- when it sent this event's batch, 22.. field/value pairs that seed a key never seen, or '-' when the sender
+-- believes the key is here already (then a missing key is refused, so that the sender sends its seed)
+-- ARGV[13] empty: no announcement (the sender announces the last event of a batch only)
+-- Returns {1, seq} applied, {0, applied} applied before, {-1, from} out of order: send again after 'from',
+-- {-2, seq} the key is not here and no seed came: send again with the seed.
 local k = KEYS[1]
 local seq = tonumber(ARGV[2])
 local applied = redis.call('HGET', KEYS[2], ARGV[1])
@@ -22,9 +25,12 @@ else
   local base = tonumber(ARGV[21])
   if seq ~= base + 1 then return {-1, base} end
 end
+if ARGV[22] == '-' then
+  if redis.call('EXISTS', k) == 0 then return {-2, seq} end
+end
 redis.call('HSET', KEYS[2], ARGV[1], seq)
 
-if redis.call('EXISTS', k) == 0 and #ARGV > 22 then
+if ARGV[22] ~= '-' and #ARGV > 22 and redis.call('EXISTS', k) == 0 then
   local seed = {}
   for i = 22, #ARGV do seed[#seed + 1] = ARGV[i] end
   redis.call('HSET', k, unpack(seed))
@@ -121,5 +127,5 @@ end
 redis.call('HSET', k, 'h', h, 'rl', rl, 'bl', bl, 'cf', cf, 'cb', cb, 'tr', tr, 'sr', sr, 'lu', lu,
   'dis', dis and '1' or '0', 'lp', lp, 'lr', lr)
 if rsn then redis.call('HSET', k, 'rsn', rsn) else redis.call('HDEL', k, 'rsn') end
-redis.call('PUBLISH', ARGV[13], ARGV[1])
+if ARGV[13] ~= '' then redis.call('PUBLISH', ARGV[13], ARGV[1]) end
 return {1, seq}

@@ -12,7 +12,9 @@ import java.util.Optional;
  * session stays warm. A new session (or one whose key can no longer be used) goes to the least busy candidate:
  * fewest in-flight requests, then fewest requests today, then lowest index. Requests without a session are
  * chosen as {@link HealthBasedStrategy} would. Sessions are remembered by key id, so removing another key does
- * not move them.
+ * not move them. With shared state (several proxies on one Redis) the shared session table's key for the
+ * session ({@link SelectionRequest#sharedSessionKeyId()}) comes before this instance's own memory, so every
+ * proxy sends one session to one key.
  */
 public final class SessionAffinityStrategy implements RotationStrategy {
     public static final String NAME = "session-affinity";
@@ -32,7 +34,8 @@ public final class SessionAffinityStrategy implements RotationStrategy {
             return withoutSession.choose(request);
         }
         String session = request.sessionId().get();
-        Optional<KeyView> previous = sessions.keyOf(session, request.now())
+        Optional<String> remembered = sessions.keyOf(session, request.now());
+        Optional<KeyView> previous = request.sharedSessionKeyId().or(() -> remembered)
                 .flatMap(id -> request.candidates().stream().filter(k -> k.id().equals(id)).findFirst());
         KeyView chosen = previous.orElseGet(() -> request.candidates().stream().min(LEAST_BUSY_FIRST).orElseThrow());
         sessions.remember(session, chosen.id(), request.now());
