@@ -3,6 +3,7 @@ package io.github.kimirotator.cli;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -53,6 +54,12 @@ public abstract class CliCommand implements Callable<Integer> {
             throw new IllegalArgumentException(spec.name() + " has no option or parameter " + name);
         }
         return arg.getValue();
+    }
+
+    /** Whether the option {@code name} was given on the command line (not only its initial value). */
+    public final boolean given(String name) {
+        CommandLine.ParseResult result = spec.commandLine() == null ? null : spec.commandLine().getParseResult();
+        return result != null && result.hasMatchedOption(name);
     }
 
     protected CliContext context() {

@@ -31,7 +31,7 @@ class TestHelpTexts {
 
     @Test
     void helpAndUsageErrorsReadAsRecorded() throws IOException {
-        assertThat(transcript()).isEqualTo(recorded("cli-texts.txt"));
+        assertThat(transcript()).isEqualTo(recorded("cli-texts.txt", transcript()));
     }
 
     /** The model itself: every command's parameters and options, with what decides how they parse. */
@@ -39,7 +39,7 @@ class TestHelpTexts {
     void everyCommandsModelIsAsRecorded() throws IOException {
         StringBuilder text = new StringBuilder();
         describe(KimiRotatorCli.commandLine(new String[0], new CliRunner(home).environment()), text);
-        assertThat(text.toString()).isEqualTo(recorded("cli-model.txt"));
+        assertThat(text.toString()).isEqualTo(recorded("cli-model.txt", text.toString()));
     }
 
     private static void describe(CommandLine commandLine, StringBuilder text) {
@@ -120,7 +120,15 @@ class TestHelpTexts {
         return text.toString();
     }
 
-    private static String recorded(String name) throws IOException {
+    /**
+     * The recorded text {@code name}; with {@code -Drecord.texts=true} (after a deliberate change of a text) it is
+     * first recorded anew as {@code actual}, into the source tree: review the difference before committing it.
+     */
+    private static String recorded(String name, String actual) throws IOException {
+        if (Boolean.getBoolean("record.texts")) {
+            java.nio.file.Files.writeString(Path.of("src/test/resources/io/github/kimirotator/cli", name), actual);
+            return actual;
+        }
         try (InputStream in = TestHelpTexts.class.getResourceAsStream(name)) {
             assertThat(in).as(name).isNotNull();
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -37,6 +37,27 @@ class ServiceIT {
     }
 
     @Test
+    void theServeOptionsGivenToInstallAreTheServicesAndABadOneWritesNothing() throws Exception {
+        Launcher cli = new Launcher(home).env("XDG_CONFIG_HOME", null).env("KIMI_ROTATOR_UPSTREAM", "http://127.0.0.1:9/v")
+                .env("KIMI_ROTATOR_STATE", "redis://127.0.0.1:6390/3");
+        Path unit = home.resolve(".config/systemd/user/kimi-rotator.service");
+        Launcher.Result bad = cli.run("service", "install", "--port", "70000");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).startsWith("error: invalid port 70000: ");
+        assertThat(unit).doesNotExist();
+
+        Launcher.Result install = cli.run("--state-prefix", "team-a:", "service", "install", "--port", "4000", "--no-auth");
+        assertThat(install.exitCode()).as(install.err()).isZero();
+        String text = Files.readString(unit);
+        assertThat(text).contains("ExecStart=\"" + Launcher.bin("kimi-rotator").toRealPath() + "\" --config \"" + cli.accountsFile()
+                        + "\" --state-prefix \"team-a:\" serve --port \"4000\" --upstream \"http://127.0.0.1:9/v\" --no-auth\n")
+                .contains("Environment=\"KIMI_ROTATOR_STATE=redis://127.0.0.1:6390/3\"\n");
+        assertThat(Files.getPosixFilePermissions(unit)).as("the unit may hold a Redis password")
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(verify(unit)).as("systemd-analyze verify output").isEmpty();
+    }
+
+    @Test
     void enableRunsTheCommandsAndAFailingOneIsAnError() throws Exception {
         // A systemctl of our own records what it was asked; no user manager is needed.
         Path bin = Files.createDirectories(home.resolve("fake-bin"));

@@ -24,6 +24,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -95,7 +96,8 @@ public final class ProxyServer implements AutoCloseable {
         // Every request's deadline timer is cancelled when its answer starts; cancelled ones must not linger.
         timerPool.setRemoveOnCancelPolicy(true);
         this.timers = timerPool;
-        this.serverThreads = new QueuedThreadPool();
+        boolean nonBlocking = !shared.refreshMayBlock();
+        this.serverThreads = new ProxyThreads(nonBlocking);
         serverThreads.setName("kimi-proxy");
         this.scheduler = new ScheduledExecutorScheduler("kimi-proxy-scheduler", true);
         this.parking = new Parking(clock, serverThreads);
@@ -112,8 +114,17 @@ public final class ProxyServer implements AutoCloseable {
         server.addConnector(connector);
         this.forwarder = new Forwarder(config, pool, parking, metrics, client, timers, clock);
         Dashboard dashboard = new Dashboard(sync, selector.strategyNames(), this::status, history);
-        server.setHandler(new GracefulHandler(new RootHandler(config, forwarder, metrics, this::status, dashboard,
-                pool::sharedStatus)));
+        GracefulHandler root = new GracefulHandler(new RootHandler(config, forwarder, metrics, this::status, dashboard,
+                pool::sharedStatus));
+        if (nonBlocking) {
+            // Nothing on the request path waits (bodies and answers move asynchronously, the file is written by a
+            // thread of its own), so Jetty may run requests on the thread that read them instead of handing each
+            // to another thread. Jetty treats handlers that may be changed while running ("dynamic", its default)
+            // as blocking, whatever they declare: the handlers are fixed here, so they are declared not dynamic.
+            root.setDynamic(false);
+            server.setDynamic(false);
+        }
+        server.setHandler(root);
         server.setStopTimeout(config.shutdownTimeout().toMillis());
     }
 
@@ -220,6 +231,30 @@ public final class ProxyServer implements AutoCloseable {
     /** The pool reports events through this, since the sync that writes them is made after the pool. */
     private void stateChanged() {
         sync.changed();
+    }
+
+    /**
+     * The threads of the server and the upstream client. When the handlers never block, a client connection whose
+     * answer was completed by another thread (the upstream client's, which wrote the answer's last bytes) resumes
+     * reading on that thread instead of waking a pooled one: it reads once (usually nothing yet) and asks the
+     * selector to tell it when the next request comes, which costs far less than a hand-off between threads. Every
+     * other task goes to the pool.
+     */
+    static final class ProxyThreads extends QueuedThreadPool {
+        private final boolean resumeInline;
+
+        ProxyThreads(boolean resumeInline) {
+            this.resumeInline = resumeInline;
+        }
+
+        @Override
+        public void execute(Runnable job) {
+            if (resumeInline && job instanceof HttpConnection connection && isRunning()) {
+                connection.run();
+                return;
+            }
+            super.execute(job);
+        }
     }
 
     private static void stopQuietly(LifeCycle shared) {

@@ -3,6 +3,7 @@ package io.github.kimirotator.proxy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PushbackInputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -14,13 +15,13 @@ import java.time.Duration;
  */
 final class RawHttp implements AutoCloseable {
     private final Socket socket;
-    private final InputStream in;
+    private final PushbackInputStream in;
 
     RawHttp(URI proxy, Duration timeout) throws IOException {
         socket = new Socket(proxy.getHost(), proxy.getPort());
         socket.setSoTimeout((int) timeout.toMillis());
         socket.setTcpNoDelay(true);
-        in = socket.getInputStream();
+        in = new PushbackInputStream(socket.getInputStream(), 1);
     }
 
     /** Sends {@code head} (the request line and headers, without the blank line) and {@code body}. */
@@ -115,6 +116,16 @@ final class RawHttp implements AutoCloseable {
             throw new IOException("connection closed after " + bytes.length + " of " + n + " body bytes");
         }
         return bytes;
+    }
+
+    /** Whether the connection ends here (the server closed it), else the next byte is left to be read. */
+    boolean ended() throws IOException {
+        int b = in.read();
+        if (b < 0) {
+            return true;
+        }
+        in.unread(b);
+        return false;
     }
 
     /** Reads to the end of the connection. */

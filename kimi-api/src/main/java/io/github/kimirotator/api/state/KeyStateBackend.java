@@ -73,6 +73,14 @@ public interface KeyStateBackend extends AutoCloseable {
 
     Status status();
 
+    /**
+     * Whether {@link #refresh(AccountsState, boolean)} can wait for I/O. The proxy runs requests on its network
+     * threads without a hand-off only with a backend that never does; true unless a backend says otherwise.
+     */
+    default boolean refreshMayBlock() {
+        return true;
+    }
+
     /** Writes what is pending, as far as that is possible within a short time, and lets go of connections. */
     @Override
     void close();

@@ -13,6 +13,10 @@ import java.util.List;
 public final class ServeOptions {
     static final String UPSTREAM_VARIABLE = "KIMI_ROTATOR_UPSTREAM";
 
+    /** Every option {@link #addTo} adds that takes a value. */
+    static final List<String> VALUED_OPTIONS = List.of("--host", "--port", "--upstream", "--max-wait", "--failover-timeout",
+            "--attempt-timeout", "--idle-timeout", "--max-body-mib", "--max-buffered-mib", "--max-in-flight-per-key");
+
     private final String host;
     private final String port;
     private final String upstream;
@@ -92,6 +96,25 @@ public final class ServeOptions {
         args.addAll(List.of("--max-wait", maxWait, "--failover-timeout", failoverTimeout, "--attempt-timeout",
                 attemptTimeout, "--idle-timeout", idleTimeout, "--max-body-mib", maxBodyMib, "--max-buffered-mib",
                 maxBufferedMib, "--max-in-flight-per-key", maxInFlightPerKey));
+        return args;
+    }
+
+    /**
+     * The options given on the command line (not the defaults) as {@code serve} arguments, for a service that should
+     * follow later defaults; the upstream also from {@code KIMI_ROTATOR_UPSTREAM}, which a service would not see.
+     */
+    List<String> givenArgs(CliCommand command, Environment environment) {
+        List<String> args = new ArrayList<>();
+        for (String name : VALUED_OPTIONS) {
+            if (command.given(name)) {
+                args.addAll(List.of(name, command.value(name)));
+            } else if (name.equals("--upstream") && environment.variable(UPSTREAM_VARIABLE).isPresent()) {
+                args.addAll(List.of(name, environment.variable(UPSTREAM_VARIABLE).get()));
+            }
+        }
+        if (noAuth) {
+            args.add("--no-auth");
+        }
         return args;
     }
 

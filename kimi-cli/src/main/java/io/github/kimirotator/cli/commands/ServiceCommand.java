@@ -5,6 +5,7 @@ import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.CliContext;
+import io.github.kimirotator.cli.GlobalOptions;
 import io.github.kimirotator.storage.ConfigPaths;
 import io.github.kimirotator.storage.PrivateFiles;
 import java.io.IOException;
@@ -12,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 public final class ServiceCommand extends CliCommand {
     @Override
@@ -31,7 +34,8 @@ public final class ServiceCommand extends CliCommand {
     private record Platform(String kind, Path file, String text, List<List<String>> enable, List<List<String>> disable) {
     }
 
-    private static Platform platform(CliContext context) {
+    /** The service for this accounts file; {@code serveOptions}: the options {@code serve} gets beyond its defaults. */
+    private static Platform platform(CliContext context, List<String> serveOptions) {
         String os = System.getProperty("os.name", "");
         ConfigPaths paths = context.get(ConfigPaths.class);
         Path home = context.environment().home();
@@ -46,30 +50,51 @@ public final class ServiceCommand extends CliCommand {
             Path plist = UserService.launchdPlist(home);
             String domain = "gui/" + uid(home);
             Path log = paths.ownDir().resolve(BackgroundProxy.LOG_NAME);
-            return new Platform("launchd agent", plist, UserService.launchdPlistText(launcher, paths.accountsFile(), javaHome, log),
+            return new Platform("launchd agent", plist, UserService.launchdPlistText(launcher,
+                    UserService.arguments(paths.accountsFile(), context.options().statePrefix(), serveOptions, true),
+                    environment(context, javaHome), log),
                     List.of(List.of("launchctl", "bootstrap", domain, plist.toString())),
                     List.of(List.of("launchctl", "bootout", domain + "/" + UserService.LAUNCHD_LABEL)));
         }
         Path configHome = context.environment().variable("XDG_CONFIG_HOME").map(Path::of)
                 .filter(Path::isAbsolute).orElse(home.resolve(".config"));
         return new Platform("systemd user unit", UserService.systemdUnit(configHome),
-                UserService.systemdUnitText(launcher, paths.accountsFile(), javaHome),
+                UserService.systemdUnitText(launcher, paths.accountsFile(),
+                        UserService.arguments(paths.accountsFile(), context.options().statePrefix(), serveOptions, false),
+                        environment(context, javaHome)),
                 List.of(List.of("systemctl", "--user", "daemon-reload"),
                         List.of("systemctl", "--user", "enable", "--now", UserService.SYSTEMD_NAME)),
                 List.of(List.of("systemctl", "--user", "disable", "--now", UserService.SYSTEMD_NAME)));
     }
 
+    /**
+     * The service's variables: this Java, and the shared state when it is on Redis (in the environment, as for
+     * {@code start}, so that a password in its URL stays out of the process list; the unit file is private).
+     */
+    private static Map<String, String> environment(CliContext context, Path javaHome) {
+        Map<String, String> environment = new LinkedHashMap<>();
+        environment.put("JAVA_HOME", javaHome.toString());
+        if (context.stateUrl() != null) {
+            environment.put(GlobalOptions.STATE_VARIABLE, context.stateUrl());
+        }
+        return environment;
+    }
+
     public static final class Install extends CliCommand {
         @Override
         protected CommandModel model() {
-            return command("install", "Write the user service (systemd user unit on Linux, launchd agent on macOS) and print how to enable it.")
-                    .flag("--enable", "Also enable and start it now (runs the printed commands).");
+            return ServeOptions.addTo(command("install", "Write the user service (systemd user unit on Linux, launchd agent on macOS)"
+                    + " and print how to enable it. The serve options given here are the service's.")
+                    .flag("--enable", "Also enable and start it now (runs the printed commands)."));
         }
 
         @Override
         protected int run() throws IOException, InterruptedException {
             boolean enable = value("--enable");
-            Platform platform = platform(context());
+            ServeOptions options = new ServeOptions(this);
+            // Refused here, not by a service failing at every login.
+            options.toConfig(context().environment());
+            Platform platform = platform(context(), options.givenArgs(this, context().environment()));
             Files.createDirectories(platform.file().getParent());
             PrivateFiles.replace(platform.file(), platform.text().getBytes(StandardCharsets.UTF_8));
             context().out().println("Wrote the " + platform.kind() + " " + platform.file());
@@ -99,7 +124,7 @@ public final class ServiceCommand extends CliCommand {
 
         @Override
         protected int run() throws IOException, InterruptedException {
-            Platform platform = platform(context());
+            Platform platform = platform(context(), List.of());
             if (!Files.exists(platform.file())) {
                 context().out().println("No " + platform.kind() + " installed (" + platform.file() + ")");
                 return 0;

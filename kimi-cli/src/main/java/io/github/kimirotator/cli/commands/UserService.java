@@ -1,7 +1,9 @@
 package io.github.kimirotator.cli.commands;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The user service that runs {@code serve} at login and restarts it when it fails: a systemd user unit on
@@ -24,8 +26,32 @@ final class UserService {
         return home.resolve("Library").resolve("LaunchAgents").resolve(LAUNCHD_LABEL + ".plist");
     }
 
-    /** The unit running {@code launcher --config accountsFile serve} with {@code javaHome}. */
-    static String systemdUnitText(Path launcher, Path accountsFile, Path javaHome) {
+    /**
+     * The launcher's arguments that run the proxy of {@code accountsFile}: the global options, {@code serve}, then
+     * {@code serveOptions} (those given to {@code service install}).
+     */
+    static List<String> arguments(Path accountsFile, String statePrefix, List<String> serveOptions, boolean detached) {
+        List<String> arguments = new ArrayList<>(List.of("--config", accountsFile.toString()));
+        if (statePrefix != null) {
+            arguments.addAll(List.of("--state-prefix", statePrefix));
+        }
+        arguments.add("serve");
+        if (detached) {
+            arguments.add("--detached");
+        }
+        arguments.addAll(serveOptions);
+        return arguments;
+    }
+
+    /** The unit running {@code launcher arguments} (see {@link #arguments}) with the variables {@code environment}. */
+    static String systemdUnitText(Path launcher, Path accountsFile, List<String> arguments, Map<String, String> environment) {
+        StringBuilder execStart = new StringBuilder(quote(launcher.toString(), true));
+        for (String argument : arguments) {
+            // Option and command names as they are; every other word (files, values) quoted.
+            execStart.append(' ').append(argument.matches("(--)?[a-z][a-z-]*") ? argument : quote(argument, true));
+        }
+        StringBuilder variables = new StringBuilder();
+        environment.forEach((name, value) -> variables.append("Environment=").append(quote(name + "=" + value, false)).append('\n'));
         return "# Written by 'kimi-rotator service install'; 'kimi-rotator service uninstall' removes it.\n"
                 + "[Unit]\n"
                 + "Description=kimi-rotator: local proxy rotating the Kimi keys of " + specifiers(accountsFile.toString()) + "\n"
@@ -33,8 +59,8 @@ final class UserService {
                 + "\n"
                 + "[Service]\n"
                 + "Type=simple\n"
-                + "ExecStart=" + quote(launcher.toString(), true) + " --config " + quote(accountsFile.toString(), true) + " serve\n"
-                + "Environment=" + quote("JAVA_HOME=" + javaHome, false) + "\n"
+                + "ExecStart=" + execStart + "\n"
+                + variables
                 + "Restart=on-failure\n"
                 + "RestartSec=5\n"
                 + "# The JVM exits with 143 on SIGTERM ('systemctl stop', 'kimi-rotator stop'): a clean stop, not a failure.\n"
@@ -44,12 +70,17 @@ final class UserService {
                 + "WantedBy=default.target\n";
     }
 
-    /** The agent running {@code launcher --config accountsFile serve --detached}, output to {@code log}. */
-    static String launchdPlistText(Path launcher, Path accountsFile, Path javaHome, Path log) {
+    /** The agent running {@code launcher arguments} (see {@link #arguments}) with {@code environment}, output to {@code log}. */
+    static String launchdPlistText(Path launcher, List<String> arguments, Map<String, String> environment, Path log) {
         StringBuilder args = new StringBuilder();
-        for (String arg : List.of(launcher.toString(), "--config", accountsFile.toString(), "serve", "--detached")) {
+        List<String> program = new ArrayList<>(List.of(launcher.toString()));
+        program.addAll(arguments);
+        for (String arg : program) {
             args.append("    <string>").append(xml(arg)).append("</string>\n");
         }
+        StringBuilder variables = new StringBuilder();
+        environment.forEach((name, value) -> variables.append("    <key>").append(xml(name)).append("</key>\n    <string>")
+                .append(xml(value)).append("</string>\n"));
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                 + "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
                 + "<!-- Written by 'kimi-rotator service install'; 'kimi-rotator service uninstall' removes it. -->\n"
@@ -57,8 +88,7 @@ final class UserService {
                 + "<dict>\n"
                 + "  <key>Label</key>\n  <string>" + LAUNCHD_LABEL + "</string>\n"
                 + "  <key>ProgramArguments</key>\n  <array>\n" + args + "  </array>\n"
-                + "  <key>EnvironmentVariables</key>\n  <dict>\n"
-                + "    <key>JAVA_HOME</key>\n    <string>" + xml(javaHome.toString()) + "</string>\n  </dict>\n"
+                + "  <key>EnvironmentVariables</key>\n  <dict>\n" + variables + "  </dict>\n"
                 + "  <key>RunAtLoad</key>\n  <true/>\n"
                 + "  <key>KeepAlive</key>\n  <dict>\n    <key>SuccessfulExit</key>\n    <false/>\n  </dict>\n"
                 + "  <key>ProcessType</key>\n  <string>Background</string>\n"

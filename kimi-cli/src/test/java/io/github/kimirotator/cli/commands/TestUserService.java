@@ -22,7 +22,8 @@ class TestUserService {
 
     @Test
     void launchdPlistIsValidXmlWithTheExpectedKeys() throws Exception {
-        String text = UserService.launchdPlistText(LAUNCHER, ACCOUNTS, JAVA, LOG);
+        String text = UserService.launchdPlistText(LAUNCHER, UserService.arguments(ACCOUNTS, null, List.of(), true),
+                Map.of("JAVA_HOME", JAVA.toString()), LOG);
         DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
         // The plist names Apple's DTD; it must not be fetched.
         factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
@@ -46,10 +47,36 @@ class TestUserService {
 
     @Test
     void plistEscapesXmlAndUnitEscapesSystemdSpecials() {
-        String plist = UserService.launchdPlistText(Path.of("/a&b/<c>/kimi-rotator"), ACCOUNTS, JAVA, LOG);
+        String plist = UserService.launchdPlistText(Path.of("/a&b/<c>/kimi-rotator"),
+                UserService.arguments(ACCOUNTS, null, List.of(), true), Map.of("JAVA_HOME", JAVA.toString()), LOG);
         assertThat(plist).contains("<string>/a&amp;b/&lt;c&gt;/kimi-rotator</string>");
-        String unit = UserService.systemdUnitText(Path.of("/home/me/100%/\"q\"/$x/kimi-rotator"), ACCOUNTS, JAVA);
+        String unit = UserService.systemdUnitText(Path.of("/home/me/100%/\"q\"/$x/kimi-rotator"), ACCOUNTS,
+                UserService.arguments(ACCOUNTS, null, List.of(), false), Map.of("JAVA_HOME", JAVA.toString()));
         assertThat(unit).contains("ExecStart=\"/home/me/100%%/\\\"q\\\"/$$x/kimi-rotator\" --config \"" + ACCOUNTS + "\" serve\n");
+    }
+
+    @Test
+    void serveOptionsAndTheSharedStateGoIntoTheServiceQuoted() throws Exception {
+        List<String> arguments = UserService.arguments(ACCOUNTS, "team a:", List.of("--port", "4000", "--upstream",
+                "http://127.0.0.1:9/$HOME%", "--no-auth"), false);
+        Map<String, String> environment = new LinkedHashMap<>();
+        environment.put("JAVA_HOME", JAVA.toString());
+        environment.put("KIMI_ROTATOR_STATE", "redis://:pw@127.0.0.1:6379/2");
+        String unit = UserService.systemdUnitText(LAUNCHER, ACCOUNTS, arguments, environment);
+        assertThat(unit).contains("ExecStart=\"" + LAUNCHER + "\" --config \"" + ACCOUNTS + "\" --state-prefix \"team a:\" serve"
+                + " --port \"4000\" --upstream \"http://127.0.0.1:9/$$HOME%%\" --no-auth\n");
+        assertThat(unit).contains("Environment=\"JAVA_HOME=" + JAVA + "\"\nEnvironment=\"KIMI_ROTATOR_STATE=redis://:pw@127.0.0.1:6379/2\"\n");
+
+        String plist = UserService.launchdPlistText(LAUNCHER, UserService.arguments(ACCOUNTS, null, List.of("--port", "4000"), true),
+                environment, LOG);
+        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+        factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        Map<String, Element> dict = dict(firstElement(factory.newDocumentBuilder()
+                .parse(new ByteArrayInputStream(plist.getBytes(StandardCharsets.UTF_8))).getDocumentElement()));
+        assertThat(strings(dict.get("ProgramArguments"))).containsExactly(LAUNCHER.toString(), "--config", ACCOUNTS.toString(),
+                "serve", "--detached", "--port", "4000");
+        assertThat(dict(dict.get("EnvironmentVariables")).get("KIMI_ROTATOR_STATE").getTextContent())
+                .isEqualTo("redis://:pw@127.0.0.1:6379/2");
     }
 
     private static Element firstElement(Node parent) {

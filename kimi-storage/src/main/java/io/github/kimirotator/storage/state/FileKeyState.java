@@ -45,6 +45,11 @@ public final class FileKeyState implements KeyStateBackend {
     }
 
     @Override
+    public boolean refreshMayBlock() {
+        return false;
+    }
+
+    @Override
     public Status status() {
         return status;
     }

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,16 +60,11 @@ public final class HealthPolicy {
                 .totalRequests(account.totalRequests() + 1)
                 .lastUsed(Math.max(account.lastUsed(), nowMillis));
         if (event instanceof HealthEvent.Success success) {
-            List<Long> times = new ArrayList<>(account.responseTimes());
-            times.add(success.responseTimeMillis());
-            if (times.size() > Account.MAX_RESPONSE_TIMES) {
-                times = times.subList(times.size() - Account.MAX_RESPONSE_TIMES, times.size());
-            }
             return b.healthScore(clamp(account.healthScore() + SUCCESS_GAIN))
                     .successfulRequests(account.successfulRequests() + 1)
                     .consecutiveFailures(0)
                     .consecutiveBillingLimitHits(0)
-                    .responseTimes(times)
+                    .responseTimes(withTime(account.responseTimes(), success.responseTimeMillis()))
                     .dailyRequests(countToday(account.dailyRequests(), now))
                     .build();
         }
@@ -246,18 +240,54 @@ public final class HealthPolicy {
         return addToday(daily, now, used, TokenUsage::plus);
     }
 
+    /**
+     * {@code times} with {@code millis} added at the end, keeping the last {@link Account#MAX_RESPONSE_TIMES}: an
+     * immutable list made in one pass (every success makes one, so it is not built through copies).
+     */
+    static List<Long> withTime(List<Long> times, long millis) {
+        int n = times.size();
+        int drop = Math.max(0, n + 1 - Account.MAX_RESPONSE_TIMES);
+        Long[] kept = new Long[n + 1 - drop];
+        for (int i = drop; i < n; i++) {
+            kept[i - drop] = times.get(i);
+        }
+        kept[kept.length - 1] = millis;
+        return List.of(kept);
+    }
+
     /** {@code daily} with {@code value} merged into today's (UTC) entry, keeping the last {@link #DAILY_DAYS_KEPT} days. */
-    private static <V> SortedMap<String, V> addToday(SortedMap<String, V> daily, Instant now, V value,
+    static <V> SortedMap<String, V> addToday(SortedMap<String, V> daily, Instant now, V value,
             BinaryOperator<V> merge) {
-        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        Days days = Days.of(now);
         TreeMap<String, V> counts = new TreeMap<>(daily);
-        counts.merge(today.toString(), value, merge);
-        String oldestKept = today.minusDays(DAILY_DAYS_KEPT - 1L).toString();
-        counts.headMap(oldestKept).clear();
+        counts.merge(days.today(), value, merge);
+        // Usually nothing is old enough to go: then no view of the old days is made.
+        if (counts.firstKey().compareTo(days.oldestKept()) < 0) {
+            counts.headMap(days.oldestKept()).clear();
+        }
         while (counts.size() > DAILY_DAYS_KEPT) {
             counts.pollFirstEntry();
         }
         return counts;
+    }
+
+    /**
+     * The keys of a UTC day and of the oldest day kept with it ({@code yyyy-MM-dd}), made once per day instead of
+     * twice per event.
+     */
+    private record Days(long epochDay, String today, String oldestKept) {
+        private static volatile Days last = new Days(Long.MIN_VALUE, "", "");
+
+        static Days of(Instant now) {
+            long day = Math.floorDiv(now.getEpochSecond(), 86_400L);
+            Days d = last;
+            if (d.epochDay != day) {
+                LocalDate today = LocalDate.ofEpochDay(day);
+                d = new Days(day, today.toString(), today.minusDays(DAILY_DAYS_KEPT - 1L).toString());
+                last = d;
+            }
+            return d;
+        }
     }
 
     private Instant nextLocalMidnight(Instant now) {
