@@ -3,7 +3,8 @@
 # Anthropic message), loaded by wrk: requests per second and latency at 1, 16 and 64 connections, plus a
 # direct run against the upstream (what a proxy adds is its latency minus the direct one), and the proxy's
 # resident memory. Rounds are interleaved (direct, nginx, ours, for each connection count, round after round)
-# so that other load on the machine hits all of them alike; the table shows medians over the rounds.
+# so that other load on the machine hits all of them alike; the table shows medians over the rounds, with the CPU
+# time each proxy spent per request (user + system; nginx's workers), which such load disturbs far less.
 # Not a test: prints a table for the README. Needs nginx (nginx-light) and wrk, installed when missing, and the
 # built distribution (./mvnw -B -q package -DskipTests; built here when missing).
 # Usage: bench/proxy-vs-nginx.sh [rounds=5] [seconds per run=8] [warm-up seconds=45]
@@ -131,15 +132,36 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["anthropic-version"] = "2023-06-01"
 EOF
 
-# One wrk run: prints "req/s p50_ms p99_ms".
-load() { # url connections seconds
-  local threads=$(( $2 < 2 ? 1 : 2 ))
-  wrk -t"$threads" -c"$2" -d"$3"s --latency -s "$work/post.lua" "$1/v1/messages" | awk '
+# CPU time (user + system, in clock ticks) used so far by the processes $@.
+ticks() {
+  local total=0 p
+  for p in "$@"; do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+hz=$(getconf CLK_TCK)
+
+# One wrk run: prints "req/s p50_ms p99_ms cpu_us_per_request" (CPU of the processes given after the seconds, 0
+# when none: what the proxy itself spends per request, which other load on the machine disturbs far less than
+# requests per second).
+load() { # url connections seconds [pids]
+  local url=$1 conns=$2 secs=$3
+  shift 3
+  local threads=$(( conns < 2 ? 1 : 2 ))
+  local before after
+  before=$(ticks "$@")
+  wrk -t"$threads" -c"$conns" -d"$secs"s --latency -s "$work/post.lua" "$url/v1/messages" >"$work/wrk.out"
+  after=$(ticks "$@")
+  awk -v ticks=$((after - before)) -v hz="$hz" -v measured=$# '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+    / requests in / { n = $1 }
     /^Requests\/sec:/ { rps = $2 }
     / Non-2xx or 3xx responses:/ { bad = $NF }
-    END { if (bad > 0) print "non-2xx:" bad > "/dev/stderr"; printf "%.0f %.3f %.3f\n", rps, p50, p99 }'
+    END { if (bad > 0) print "non-2xx:" bad > "/dev/stderr"
+          cpu = (measured > 0 && n > 0) ? ticks / hz / n * 1e6 : 0
+          printf "%.0f %.3f %.3f %.1f\n", rps, p50, p99, cpu }' "$work/wrk.out"
 }
 
 echo "warming up (${warmup}s on the proxy, 5s on nginx)..." >&2
@@ -148,17 +170,20 @@ load "$ours_url" 16 "$warmup" >/dev/null
 load "http://127.0.0.1:$ref_port" 16 5 >/dev/null
 
 declare -A results
+# The reference proxy's CPU is its workers'.
+nginx_workers=$(pgrep -P "$(cat "$work/ref/nginx.pid")" | tr '\n' ' ')
 rss_peak=0
 for r in $(seq 1 "$rounds"); do
   for c in 1 16 64; do
     for target in $targets; do
       case $target in
-        direct) url="http://127.0.0.1:$up_port/coding" ;;
-        nginx) url="http://127.0.0.1:$ref_port" ;;
-        before) url=$url_before ;;
-        ours) url=$ours_url ;;
+        direct) url="http://127.0.0.1:$up_port/coding"; measured= ;;
+        nginx) url="http://127.0.0.1:$ref_port"; measured=$nginx_workers ;;
+        before) url=$url_before; measured=$pid_before ;;
+        ours) url=$ours_url; measured=$java_pid ;;
       esac
-      line=$(load "$url" "$c" "$seconds")
+      # shellcheck disable=SC2086
+      line=$(load "$url" "$c" "$seconds" $measured)
       echo "round $r, $c connections, $target: $line" >&2
       results[$target,$c]+="$line"$'\n'
       if [ "$target" = ours ] && [ -n "$java_pid" ]; then
@@ -173,15 +198,15 @@ done
 median() {
   sort -n | awk 'NF { v[++k] = $0 } END { if (k == 0) { print 0; exit } m = int((k + 1) / 2); print v[m] }'
 }
-col() { # target conns column(1 rps, 2 p50, 3 p99)
+col() { # target conns column(1 rps, 2 p50, 3 p99, 4 CPU per request)
   printf '%s' "${results[$1,$2]}" | awk -v c="$3" 'NF { print $c }' | median
 }
 
 echo
 echo "Medians of $rounds interleaved rounds of ${seconds}s each (wrk, POST /v1/messages, keep-alive), after ${warmup}s of warm-up:"
 echo
-echo "| connections | target | req/s | p50 | p99 |"
-echo "|---:|---|---:|---:|---:|"
+echo "| connections | target | req/s | p50 | p99 | CPU per request |"
+echo "|---:|---|---:|---:|---:|---:|"
 for c in 1 16 64; do
   for target in $targets; do
     name=$target
@@ -189,8 +214,10 @@ for c in 1 16 64; do
     [ "$target" = nginx ] && name="nginx as proxy"
     [ "$target" = ours ] && name="kimi-rotator"
     [ "$target" = before ] && name="kimi-rotator (BASE_DIST)"
-    printf '| %s | %s | %s | %.2f ms | %.2f ms |\n' "$c" "$name" "$(col "$target" "$c" 1)" "$(col "$target" "$c" 2)" \
-      "$(col "$target" "$c" 3)"
+    cpu=$(col "$target" "$c" 4)
+    cpu=$(awk -v v="$cpu" 'BEGIN { if (v > 0) printf "%.0f µs", v; else print "-" }')
+    printf '| %s | %s | %s | %.2f ms | %.2f ms | %s |\n' "$c" "$name" "$(col "$target" "$c" 1)" "$(col "$target" "$c" 2)" \
+      "$(col "$target" "$c" 3)" "$cpu"
   done
 done
 echo
@@ -202,4 +229,8 @@ awk -v o50="$(col ours 1 2)" -v o99="$(col ours 1 3)" -v d50="$(col direct 1 2)"
   -v n50="$(col nginx 1 2)" -v n99="$(col nginx 1 3)" 'BEGIN {
     printf "- 1 connection, added over direct: kimi-rotator p50 %.3f ms, p99 %.3f ms; nginx p50 %.3f ms, p99 %.3f ms\n",
       o50 - d50, o99 - d99, n50 - d50, n99 - d99 }'
+for c in 16 64; do
+  awk -v o="$(col ours "$c" 4)" -v n="$(col nginx "$c" 4)" -v c="$c" \
+    'BEGIN { printf "- %s connections: CPU per request, kimi-rotator / nginx = %.2f\n", c, (n > 0 ? o / n : 0) }'
+done
 echo "- kimi-rotator resident memory, highest seen after a run: $((rss_peak / 1024)) MB"

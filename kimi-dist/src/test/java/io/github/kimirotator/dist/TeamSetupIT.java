@@ -50,6 +50,7 @@ class TeamSetupIT {
     GenericContainer<?> redis;
     final List<Process> serves = new ArrayList<>();
     final List<String> keysSeen = new CopyOnWriteArrayList<>();
+    final List<PongUpstream> pongs = new ArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
@@ -59,6 +60,7 @@ class TeamSetupIT {
         if (upstream != null) {
             upstream.stop(0);
         }
+        pongs.forEach(PongUpstream::close);
         if (redis != null) {
             redis.stop();
         }
@@ -151,17 +153,9 @@ class TeamSetupIT {
         String password = "tls-redis-password-1";
         int port = startRedis(tls, password);
         String url = "rediss://127.0.0.1:" + port;
-        upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        upstream.createContext("/v1/messages", exchange -> {
-            keysSeen.add(exchange.getRequestHeaders().getFirst("x-api-key"));
-            exchange.getRequestBody().readAllBytes();
-            byte[] body = "{\"type\":\"message\",\"content\":[]}".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        upstream.start();
-        String upstreamUrl = "http://127.0.0.1:" + upstream.getAddress().getPort();
+        PongUpstream pong = new PongUpstream();
+        pongs.add(pong);
+        String upstreamUrl = pong.url();
 
         Launcher machine = new Launcher(Files.createDirectories(dir.resolve("tls-machine")))
                 .env("KIMI_ROTATOR_REDIS_CA", tls.ca().toString())

@@ -138,7 +138,7 @@ public final class ProxyLatencyBench {
         Clock clock = Clock.systemUTC();
         HealthPolicy policy = new HealthPolicy(clock);
         String prefix = "bench-" + System.nanoTime() + ":";
-        List<String> names = List.of("direct", "file", "redis", "redis-rr");
+        List<String> names = List.of("direct", "file", "redis", "file-rr", "redis-rr");
         List<ProxyServer> proxies = new ArrayList<>();
         List<URI> targets = new ArrayList<>(List.of(upstreamUri.resolve("/v1/messages")));
         for (String name : names.subList(1, names.size())) {
@@ -148,7 +148,7 @@ public final class ProxyLatencyBench {
             store.update(s -> name.endsWith("-rr") ? state.withStrategy("round-robin") : state);
             var selector = new DefaultKeySelector(new ServiceLoaderStrategyRegistry(List.of()), policy);
             var config = ProxyConfig.defaults(TOKEN).withPort(0).withUpstream(upstreamUri);
-            ProxyServer proxy = name.equals("file") ? new ProxyServer(config, store, selector, policy)
+            ProxyServer proxy = name.startsWith("file") ? new ProxyServer(config, store, selector, policy)
                     : new ProxyServer(config, store, selector, policy,
                             KeyStates.open(redisUrl, prefix, java.util.Map.of(), policy));
             proxy.start();
@@ -180,15 +180,20 @@ public final class ProxyLatencyBench {
                     + " Java %s%n", concurrency, rounds, seconds, Runtime.getRuntime().availableProcessors(),
                     Runtime.version());
             System.out.printf(Locale.ROOT, "%-9s %9s %9s %9s %9s %16s %12s %14s%n", "", "p50 ms", "p99 ms", "req/s",
-                    "+p50 ms", "+p50 over file", "JVM cpu µs", "Redis cpu µs");
+                    "+p50 ms", "+p50 over file*", "JVM cpu µs", "Redis cpu µs");
+            if (Boolean.getBoolean("bench.commandstats")) {
+                System.out.println(redisCommands.info("commandstats"));
+            }
             double directP50 = median(runs.get(0), x -> x.percentileMillis(50));
             double fileP50 = median(runs.get(1), x -> x.percentileMillis(50));
+            double fileRrP50 = median(runs.get(3), x -> x.percentileMillis(50));
             for (int i = 0; i < names.size(); i++) {
                 double p50 = median(runs.get(i), x -> x.percentileMillis(50));
                 System.out.printf(Locale.ROOT, "%-9s %9.3f %9.3f %9.0f %9s %16s %12.0f %14.1f%n", names.get(i), p50,
                         median(runs.get(i), x -> x.percentileMillis(99)), median(runs.get(i), Run::throughput),
                         i == 0 ? "" : String.format(Locale.ROOT, "%.3f", p50 - directP50),
-                        i < 2 ? "" : String.format(Locale.ROOT, "%.3f", p50 - fileP50),
+                        i == 2 ? String.format(Locale.ROOT, "%.3f", p50 - fileP50)
+                                : i == 4 ? String.format(Locale.ROOT, "%.3f", p50 - fileRrP50) : "",
                         median(runs.get(i), Run::cpuMicros), median(runs.get(i), Run::redisCpuMicros));
             }
         } finally {

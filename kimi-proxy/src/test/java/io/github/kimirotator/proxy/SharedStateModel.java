@@ -104,14 +104,14 @@ final class SharedStateModel {
     /** What is shared of a key; times beyond what Redis stores exactly compare as that limit. */
     record Shared(int health, long rateLimitUntil, long billingLimitUntil, int failures, int billingHits, long total,
             long successful, long lastUsed, boolean disabled, String reason, long lastPenalty, long lastRecovery,
-            SortedMap<String, Long> daily) {
+            SortedMap<String, Long> daily, SortedMap<String, io.github.kimirotator.api.TokenUsage> tokens) {
     }
 
     static Shared shared(Account a) {
         return new Shared(a.healthScore(), Math.min(a.rateLimitResetTime(), RedisKeyState.MAX_TIME),
                 Math.min(a.billingLimitResetTime(), RedisKeyState.MAX_TIME), a.consecutiveFailures(),
                 a.consecutiveBillingLimitHits(), a.totalRequests(), a.successfulRequests(), a.lastUsed(), a.disabled(),
-                a.limitReason(), a.lastPenaltyAt(), a.lastRecoveryAt(), a.dailyRequests());
+                a.limitReason(), a.lastPenaltyAt(), a.lastRecoveryAt(), a.dailyRequests(), a.dailyTokens());
     }
 
     @Override

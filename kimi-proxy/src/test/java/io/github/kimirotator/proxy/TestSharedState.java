@@ -333,10 +333,16 @@ class TestSharedState {
             String today = "d:" + ProxyHarness.START.toString().substring(0, 10);
             assertThat(Long.parseLong(r.hget(probe.hashOf(KEY_A), today))
                     + Long.parseLong(r.hget(probe.hashOf(KEY_B), today))).isEqualTo(total);
+            // Token counts add too: each answer reports 3 input and 1 output tokens.
+            String day = ProxyHarness.START.toString().substring(0, 10);
+            assertThat(eventually(() -> sum(r, probe, "ti:" + day) == 3L * total)).as("input tokens").isTrue();
+            assertThat(sum(r, probe, "to:" + day)).isEqualTo(total);
             // Every proxy's view shows the shared totals once its cached read has expired.
             for (ProxyHarness p : proxies) {
                 assertThat(eventually(() -> p.account(KEY_A).totalRequests() + p.account(KEY_B).totalRequests()
                         == total)).isTrue();
+                assertThat(eventually(() -> p.account(KEY_A).tokensOn(day).total() + p.account(KEY_B).tokensOn(day)
+                        .total() == 4L * total)).isTrue();
             }
         }
         assertNoRawKeyInRedis();
@@ -366,10 +372,12 @@ class TestSharedState {
         }
         RedisCommands<String, String> r = redis.commands();
         String hash = prefix + "key:fp";
-        String[] keys = {hash, prefix + "applied"};
+        String[] keys = {prefix + "applied", hash};
+        // A batch of one success: the proxy, no announcement, base 10, the rules' numbers, then the event.
         Function<Integer, List<Long>> event = seq -> r.eval(script, io.lettuce.core.ScriptOutputType.MULTI, keys,
-                "proxy-1", Integer.toString(seq), "S", "1000", "0", "", "rate_limited", "0", "0", "2026-01-01",
-                "2025-12-01", "0", prefix + "events", "1", "10", "20", "30", "40", "5", "1", "10");
+                "proxy-1", "", "10", "1", "10", "20", "30", "40", "5", "1",
+                "13", "2", Integer.toString(seq), "S", "1000", "0", "", "rate_limited", "0", "0", "2026-01-01",
+                "2025-12-01", "0", "");
 
         assertThat(event.apply(13)).containsExactly(-1L, 10L);
         assertThat(r.exists(hash, prefix + "applied")).isZero();

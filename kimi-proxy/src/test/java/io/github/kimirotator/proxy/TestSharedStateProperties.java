@@ -123,6 +123,8 @@ class TestSharedStateProperties {
                 Tuple.of(2, Arbitraries.of(true, false).map(HealthEvent.BillingLimit::new)),
                 Tuple.of(1, Arbitraries.just(new HealthEvent.MembershipRefused())),
                 Tuple.of(1, Arbitraries.of(401, 403).map(HealthEvent.KeyRejected::new)),
-                Tuple.of(2, Arbitraries.of("upstream status 502", "timeout").map(HealthEvent.Failure::new)));
+                Tuple.of(2, Arbitraries.of("upstream status 502", "timeout").map(HealthEvent.Failure::new)),
+                Tuple.of(3, Arbitraries.longs().between(0, 5_000).list().ofSize(4).map(t -> new HealthEvent.TokensUsed(
+                        new io.github.kimirotator.api.TokenUsage(t.get(0), t.get(1), t.get(2), t.get(3))))));
     }
 }

@@ -74,7 +74,7 @@ public interface KeyStateBackend extends AutoCloseable {
     Status status();
 
     /**
-     * Whether {@link #refresh(AccountsState, boolean)} can wait for I/O. The proxy runs requests on its network
+     * Whether {@link #refresh(AccountsState, boolean, Optional)} can wait for I/O. The proxy runs requests on its network
      * threads without a hand-off only with a backend that never does; true unless a backend says otherwise.
      */
     default boolean refreshMayBlock() {

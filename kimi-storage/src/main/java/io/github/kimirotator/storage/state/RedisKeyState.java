@@ -74,6 +74,7 @@ public final class RedisKeyState implements KeyStateBackend {
     static final long SNAPSHOT_MILLIS = 250;
     private static final long PROBE_MILLIS = 250;
     private static final int BATCH = 256;
+    private static final long LINGER_MILLIS = 5;
     private static final int MAX_JOURNAL = 100_000;
     /** Lua numbers are doubles: times beyond this could not be stored exactly. */
     public static final long MAX_TIME = (1L << 53) - 1;
@@ -104,7 +105,10 @@ public final class RedisKeyState implements KeyStateBackend {
     private final AtomicLong journalVersion = new AtomicLong();
     private final AtomicLong invalidations = new AtomicLong();
     private final Object turns = new Object();
-    private CompletableFuture<Long> nextTurn;
+    /** Guarded by {@code turns}: a turn fetched ahead (-1: none), selections waiting for one, a fetch on its way. */
+    private long aheadTurn = -1;
+    private final ArrayDeque<CompletableFuture<Long>> turnWaiters = new ArrayDeque<>();
+    private boolean fetchingTurns;
     /** This proxy's copy of the shared session table, by session hash; bounded as the strategy's own table. */
     private final Map<String, SessionEntry> sessions = new java.util.LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -268,19 +272,56 @@ public final class RedisKeyState implements KeyStateBackend {
     }
 
     /**
-     * This selection's round-robin turn: the one fetched ahead for it (usually there already), while the next
-     * one is fetched for the next selection. Each number from the shared counter is used once, so over all
-     * proxies the turns used are the counter's numbers except at most one per proxy (the one it holds ahead).
+     * This selection's round-robin turn from the shared counter: the one fetched ahead when it is there (then the
+     * next one is fetched ahead), else one from the next fetch. Selections that arrive together share one fetch
+     * ({@code INCRBY} by their number, plus one to hold ahead), so they neither queue behind one another's round
+     * trips nor send a command each. Each number from the counter is used once, so over all proxies the turns
+     * used are the counter's numbers except at most one per proxy (the one it holds ahead).
      */
     private CompletableFuture<Long> takeTurn(StatefulRedisConnection<String, String> c) {
         synchronized (turns) {
-            CompletableFuture<Long> mine = nextTurn;
-            if (mine == null || mine.isCompletedExceptionally()) {
-                mine = c.async().incr(prefix + "rr").toCompletableFuture();
+            if (aheadTurn >= 0) {
+                long t = aheadTurn;
+                aheadTurn = -1;
+                if (!fetchingTurns) {
+                    fetchTurns(c);
+                }
+                return CompletableFuture.completedFuture(t);
             }
-            nextTurn = c.async().incr(prefix + "rr").toCompletableFuture();
+            CompletableFuture<Long> mine = new CompletableFuture<>();
+            turnWaiters.add(mine);
+            if (!fetchingTurns) {
+                fetchTurns(c);
+            }
             return mine;
         }
+    }
+
+    /** Fetches a turn for each waiting selection and one to hold ahead; called holding {@code turns}. */
+    private void fetchTurns(StatefulRedisConnection<String, String> c) {
+        int n = turnWaiters.size() + 1;
+        fetchingTurns = true;
+        c.async().incrby(prefix + "rr", n).whenComplete((last, failure) -> {
+            synchronized (turns) {
+                fetchingTurns = false;
+                if (failure != null) {
+                    turnWaiters.forEach(w -> w.completeExceptionally(failure));
+                    turnWaiters.clear();
+                    return;
+                }
+                for (long t = last - n + 1; t <= last; t++) {
+                    CompletableFuture<Long> waiting = turnWaiters.poll();
+                    if (waiting != null) {
+                        waiting.complete(t);
+                    } else {
+                        aheadTurn = t;
+                    }
+                }
+                if (!turnWaiters.isEmpty() || aheadTurn < 0) {
+                    fetchTurns(c);
+                }
+            }
+        });
     }
 
     // ---------------------------------------------------------------- shared session table
@@ -494,15 +535,12 @@ public final class RedisKeyState implements KeyStateBackend {
                 .lastPenaltyAt(shared.lastPenaltyAt())
                 .lastRecoveryAt(shared.lastRecoveryAt())
                 .dailyRequests(shared.dailyRequests())
+                .dailyTokens(shared.dailyTokens())
                 .build();
     }
 
     @Override
     public void record(AccountsState local, String key, HealthEvent event, Instant at) {
-        if (event instanceof HealthEvent.TokensUsed) {
-            // Token counts stay with each proxy (its accounts file); they are not a request and not health.
-            return;
-        }
         int index = local.indexOfKey(key);
         Account seed = index >= 0 ? local.accounts().get(index) : null;
         journalLock.lock();
@@ -521,6 +559,9 @@ public final class RedisKeyState implements KeyStateBackend {
             }
             journalVersion.incrementAndGet();
             journalGrew.signal();
+            if (urgent(event)) {
+                java.util.concurrent.locks.LockSupport.unpark(writer);
+            }
         } finally {
             journalLock.unlock();
         }
@@ -616,18 +657,42 @@ public final class RedisKeyState implements KeyStateBackend {
         }
     }
 
+    /**
+     * The events to send next. Successes and token counts wait {@value #LINGER_MILLIS} ms for company, so that
+     * under load one script call carries many events (a call costs Redis far more than an event in it); anything
+     * else goes at once.
+     */
     private List<Pending> nextBatch() throws InterruptedException {
+        List<Pending> batch;
         journalLock.lock();
         try {
-            List<Pending> batch = unsent();
+            batch = unsent();
             if (batch.isEmpty()) {
                 journalGrew.await(200, TimeUnit.MILLISECONDS);
                 batch = unsent();
             }
-            return batch;
         } finally {
             journalLock.unlock();
         }
+        if (batch.isEmpty() || batch.size() >= BATCH || batch.stream().anyMatch(p -> urgent(p.event()))) {
+            return batch;
+        }
+        // An urgent event recorded meanwhile ends the wait (record() unparks this thread).
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS));
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        journalLock.lock();
+        try {
+            return unsent();
+        } finally {
+            journalLock.unlock();
+        }
+    }
+
+    /** Whether the other proxies should hear of {@code event} before their next selection. */
+    private static boolean urgent(HealthEvent event) {
+        return !(event instanceof HealthEvent.Success || event instanceof HealthEvent.TokensUsed);
     }
 
     private List<Pending> unsent() {
@@ -644,69 +709,85 @@ public final class RedisKeyState implements KeyStateBackend {
     }
 
     /**
-     * Sends {@code batch} on the writer's own connection, all of it in one write (the connection does not flush
-     * each command), and waits for the answers. A batch is announced to the other proxies once (with its last
-     * event), and only when it holds more than successes; a key's seed goes along only until Redis is known to
-     * have the key.
+     * Sends {@code batch} on the writer's own connection as one script call, and waits for the answer. A batch is
+     * announced to the other proxies only when it holds more than successes and token counts; a key's seed goes
+     * along only until Redis is known to have the key.
      */
     private void send(StatefulRedisConnection<String, String> w, List<Pending> batch) {
-        RedisAsyncCommands<String, String> async = w.async();
-        List<CompletableFuture<List<Object>>> sent = new ArrayList<>(batch.size());
-        // The events already in Redis as far as this proxy knows: where its chain starts in a Redis that has
-        // none of them (restarted empty).
-        long base = batch.get(0).seq() - 1;
         // Successes only move counters and health a little: the others see them with their next read (within
         // SNAPSHOT_MILLIS). Anything else (a limit, a disabled key, a failure) is announced, so that they read again
         // before their next selection. Under load this spares every proxy a re-read per request.
         boolean urgent = false;
+        List<String> keys = new ArrayList<>();
+        keys.add(prefix + "applied");
+        Map<String, Integer> keyIndex = new HashMap<>();
         for (Pending p : batch) {
-            urgent |= !(p.event() instanceof HealthEvent.Success);
+            urgent |= urgent(p.event());
+            keyIndex.computeIfAbsent(p.fp(), fp -> {
+                keys.add(prefix + "key:" + fp);
+                return keys.size();
+            });
         }
-        for (int i = 0; i < batch.size(); i++) {
-            Pending p = batch.get(i);
-            String[] keys = {prefix + "key:" + p.fp(), prefix + "applied"};
-            boolean withSeed = p.seed() != null && !seeded.contains(p.fp());
-            sent.add(eval(async, w::flushCommands, EVENT, keys,
-                    eventArgs(p, base, urgent && i == batch.size() - 1, withSeed)));
+        // The events already in Redis as far as this proxy knows: where its chain starts in a Redis that has
+        // none of them (restarted empty).
+        long base = batch.get(0).seq() - 1;
+        List<String> args = new ArrayList<>(List.of(proxyId, urgent ? channel : "", Long.toString(base),
+                Integer.toString(HealthPolicy.SUCCESS_GAIN), Integer.toString(HealthPolicy.RATE_LIMIT_PENALTY),
+                Integer.toString(HealthPolicy.BILLING_PENALTY), Integer.toString(HealthPolicy.MEMBERSHIP_PENALTY),
+                Integer.toString(HealthPolicy.REJECTED_PENALTY), Integer.toString(HealthPolicy.FAILURE_PENALTY),
+                Integer.toString(HealthPolicy.RECOVERY_STEP)));
+        for (Pending p : batch) {
+            List<String> event = eventArgs(p, keyIndex.get(p.fp()), p.seed() != null && !seeded.contains(p.fp()));
+            args.add(Integer.toString(event.size()));
+            args.addAll(event);
         }
+        CompletableFuture<List<Object>> sent = eval(w.async(), w::flushCommands, EVENT, keys.toArray(String[]::new),
+                args.toArray(String[]::new));
         w.flushCommands();
-        long deadline = System.nanoTime() + timeout.toNanos() * 4;
-        for (int i = 0; i < sent.size(); i++) {
-            try {
-                List<Object> r = sent.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                long code = (Long) r.get(0);
-                if (code >= 0) {
-                    ackedSeq = Math.max(ackedSeq, batch.get(i).seq());
-                    seeded.add(batch.get(i).fp());
-                } else if (code == -2) {
-                    // Redis lost the key (restarted, flushed): send it again, with the seed this time.
-                    seeded.clear();
-                    return;
-                } else {
-                    // Redis has fewer of ours than we thought (it lost them): send again from there.
-                    ackedSeq = Math.min(ackedSeq, (Long) r.get(1));
-                    seeded.clear();
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        List<Object> r;
+        try {
+            r = sent.get(timeout.toMillis() * 4, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            down(e);
+            return;
+        }
+        for (int i = 0; i + 1 < r.size(); i += 2) {
+            long code = (Long) r.get(i);
+            Pending p = batch.get(i / 2);
+            if (code >= 0) {
+                ackedSeq = Math.max(ackedSeq, p.seq());
+                seeded.add(p.fp());
+            } else if (code == -2) {
+                // Redis lost the key (restarted, flushed): send it again, with the seed this time.
+                seeded.clear();
                 return;
-            } catch (ExecutionException | TimeoutException | RuntimeException e) {
-                down(e);
+            } else {
+                // Redis has fewer of ours than we thought (it lost them): send again from there.
+                ackedSeq = Math.min(ackedSeq, (Long) r.get(i + 1));
+                seeded.clear();
                 return;
             }
         }
     }
 
-    private String[] eventArgs(Pending p, long base, boolean announce, boolean withSeed) {
+    /** One event's fields for the event script (see event.lua). */
+    private List<String> eventArgs(Pending p, int keyIndex, boolean withSeed) {
         long now = p.at().toEpochMilli();
         HealthEvent e = p.event();
         String kind;
         long until = 0;
         String reason = "";
+        String tokens = "";
         boolean soft = false;
         if (e instanceof HealthEvent.Success) {
             kind = "S";
+        } else if (e instanceof HealthEvent.TokensUsed t) {
+            kind = "T";
+            tokens = t.usage().input() + " " + t.usage().output() + " " + t.usage().cacheRead() + " "
+                    + t.usage().cacheCreation();
         } else if (e instanceof HealthEvent.RateLimited r) {
             kind = "R";
             until = HealthPolicy.plusSaturated(now, r.retryAfter().orElse(HealthPolicy.DEFAULT_RETRY_AFTER));
@@ -729,22 +810,19 @@ public final class RedisKeyState implements KeyStateBackend {
             throw new IllegalArgumentException("not a shared event: " + e);
         }
         LocalDate today = LocalDate.ofInstant(p.at(), ZoneOffset.UTC);
-        List<String> args = new ArrayList<>(List.of(proxyId, Long.toString(p.seq()), kind, Long.toString(now),
-                Long.toString(Math.min(until, MAX_TIME)), reason, HealthPolicy.REASON_RATE_LIMITED, soft ? "1" : "0",
-                Long.toString(now + HealthPolicy.DEFAULT_RETRY_AFTER.toMillis()), today.toString(),
+        List<String> args = new ArrayList<>(List.of(Integer.toString(keyIndex), Long.toString(p.seq()), kind,
+                Long.toString(now), Long.toString(Math.min(until, MAX_TIME)), reason, HealthPolicy.REASON_RATE_LIMITED,
+                soft ? "1" : "0", Long.toString(now + HealthPolicy.DEFAULT_RETRY_AFTER.toMillis()), today.toString(),
                 today.minusDays(HealthPolicy.DAILY_DAYS_KEPT - 1L).toString(),
                 Long.toString(p.autoRecover() && p.cooldownMinutes() > 0
                         ? Duration.ofMinutes(p.cooldownMinutes()).toMillis() : 0),
-                announce ? channel : "", Integer.toString(HealthPolicy.SUCCESS_GAIN), Integer.toString(HealthPolicy.RATE_LIMIT_PENALTY),
-                Integer.toString(HealthPolicy.BILLING_PENALTY), Integer.toString(HealthPolicy.MEMBERSHIP_PENALTY),
-                Integer.toString(HealthPolicy.REJECTED_PENALTY), Integer.toString(HealthPolicy.FAILURE_PENALTY),
-                Integer.toString(HealthPolicy.RECOVERY_STEP), Long.toString(base)));
+                tokens));
         if (withSeed) {
             args.addAll(fieldsOf(p.seed()));
         } else if (p.seed() != null) {
             args.add("-");
         }
-        return args.toArray(String[]::new);
+        return args;
     }
 
     // ---------------------------------------------------------------- connection state
@@ -937,17 +1015,29 @@ public final class RedisKeyState implements KeyStateBackend {
             f.add("d:" + day);
             f.add(Long.toString(n));
         });
+        a.dailyTokens().forEach((day, t) -> {
+            f.addAll(List.of("ti:" + day, Long.toString(t.input()), "to:" + day, Long.toString(t.output()),
+                    "tc:" + day, Long.toString(t.cacheRead()), "tw:" + day, Long.toString(t.cacheCreation())));
+        });
         return f;
     }
 
     /** {@code local} with the shared fields from Redis. */
     static Account merged(Account local, Map<String, String> f) {
         SortedMap<String, Long> daily = new TreeMap<>();
+        SortedMap<String, long[]> tokens = new TreeMap<>();
         f.forEach((name, value) -> {
             if (name.startsWith("d:")) {
                 daily.put(name.substring(2), Long.parseLong(value));
+            } else if (name.length() > 3 && name.charAt(0) == 't' && name.charAt(2) == ':') {
+                int slot = "iocw".indexOf(name.charAt(1));
+                if (slot >= 0) {
+                    tokens.computeIfAbsent(name.substring(3), d -> new long[4])[slot] = Long.parseLong(value);
+                }
             }
         });
+        SortedMap<String, io.github.kimirotator.api.TokenUsage> dailyTokens = new TreeMap<>();
+        tokens.forEach((day, t) -> dailyTokens.put(day, new io.github.kimirotator.api.TokenUsage(t[0], t[1], t[2], t[3])));
         return local.toBuilder()
                 .healthScore((int) num(f, "h", local.healthScore()))
                 .rateLimitResetTime(num(f, "rl", 0))
@@ -962,6 +1052,7 @@ public final class RedisKeyState implements KeyStateBackend {
                 .lastPenaltyAt(num(f, "lp", 0))
                 .lastRecoveryAt(num(f, "lr", 0))
                 .dailyRequests(daily)
+                .dailyTokens(dailyTokens)
                 .build();
     }
 
