@@ -108,7 +108,8 @@ final class KeyPool {
                 affinity ? sessionId : Optional.empty());
         Choice choice = chooseLocked(triedKeys, sessionId, hints);
         if (affinity && choice instanceof Lease lease) {
-            shared.rememberSession(sessionId.get(), lease.key(), clock.instant(), SessionAffinityStrategy.SESSION_IDLE);
+            shared.rememberSession(sessionId.get(), lease.key(), hints.sessionKey(), clock.instant(),
+                    SessionAffinityStrategy.SESSION_IDLE);
         }
         return choice;
     }

@@ -234,6 +234,33 @@ class TestSharedState {
         assertNoRawKeyInRedis();
     }
 
+    /**
+     * A proxy that only followed the session table (its copy said A) does not undo a move another proxy made
+     * meanwhile (the table says B now); a proxy that moved the session itself, or a new session, is written.
+     */
+    @Test
+    void followingAnOldCopyOfTheSessionTableDoesNotUndoAMove() throws Exception {
+        String script;
+        try (var in = RedisKeyState.class.getResourceAsStream("session.lua")) {
+            script = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        RedisCommands<String, String> r = redis.commands();
+        String entry = prefix + "session:h";
+        r.set(entry, "fp-b");
+        Function<String[], List<Long>> remember = args -> r.eval(script, io.lettuce.core.ScriptOutputType.MULTI,
+                new String[] {entry}, args);
+
+        assertThat(remember.apply(new String[] {"fp-a", "3600000", prefix + "events", "s p1 h", "fp-a"}))
+                .containsExactly(0L);
+        assertThat(r.get(entry)).isEqualTo("fp-b");
+        assertThat(remember.apply(new String[] {"fp-b", "3600000", prefix + "events", "s p1 h", "fp-b"}))
+                .containsExactly(1L);
+        assertThat(r.pttl(entry)).isPositive();
+        assertThat(remember.apply(new String[] {"fp-a", "3600000", prefix + "events", "s p1 h", ""}))
+                .containsExactly(1L);
+        assertThat(r.get(entry)).isEqualTo("fp-a");
+    }
+
     private static int postInSession(ProxyHarness p, String session) throws Exception {
         return p.send(p.request("/v1/messages").header("content-type", "application/json")
                 .header("x-session-id", session)

@@ -46,10 +46,13 @@ public interface KeyStateBackend extends AutoCloseable {
 
     /**
      * The session {@code session} was sent to {@code key} at {@code at}: the shared session table keeps it (by a
-     * hash of the session and the key's fingerprint) until the session has been idle for {@code idle}. Never
-     * blocks; a backend that shares no table does nothing.
+     * hash of the session and the key's fingerprint) until the session has been idle for {@code idle}.
+     * {@code followed} is the key {@link #refresh} gave for the session, if any: when {@code key} is that key, the
+     * selection only followed the table, and a move another proxy made meanwhile is kept rather than undone.
+     * Never blocks; a backend that shares no table does nothing.
      */
-    default void rememberSession(String session, String key, Instant at, java.time.Duration idle) {
+    default void rememberSession(String session, String key, Optional<String> followed, Instant at,
+            java.time.Duration idle) {
     }
 
     /**

@@ -384,9 +384,11 @@ public final class RedisKeyState implements KeyStateBackend {
     }
 
     @Override
-    public void rememberSession(String session, String key, Instant at, Duration idle) {
+    public void rememberSession(String session, String key, Optional<String> followed, Instant at, Duration idle) {
         String hash = fingerprints.ofSession(session);
         String fp = fingerprints.of(key);
+        // Followed the table: kept only if the table still says so. Else a move (or a new session): written.
+        String expected = followed.isPresent() && followed.get().equals(key) ? fp : "";
         long now = System.nanoTime();
         synchronized (sessions) {
             SessionEntry old = sessions.get(hash);
@@ -404,10 +406,13 @@ public final class RedisKeyState implements KeyStateBackend {
             return;
         }
         eval(c.async(), SESSION, new String[] {prefix + "session:" + hash}, fp, Long.toString(idle.toMillis()),
-                channel, "s " + proxyId + " " + hash)
+                channel, "s " + proxyId + " " + hash, expected)
                 .whenComplete((r, t) -> {
                     if (t != null) {
                         forgetWritten(hash);
+                    } else if (Long.valueOf(0).equals(r.get(0))) {
+                        // Another proxy moved the session meanwhile: this copy is old.
+                        sessionMoved(hash);
                     }
                 });
     }
