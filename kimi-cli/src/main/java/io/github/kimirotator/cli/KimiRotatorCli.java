@@ -109,7 +109,28 @@ public final class KimiRotatorCli implements Callable<Integer> {
 
     public static void main(String[] args) {
         configureJvm(args);
-        System.exit(run(args, Environment.system()));
+        int code = run(args, Environment.system());
+        // From Java 21, System.exit looks for a System.Logger backend to log the exit: a service lookup that opens
+        // every jar of lib/ (~35 ms). Returning from main ends the JVM the same way when no other thread runs.
+        if (code != 0 || otherThreadsRun()) {
+            System.exit(code);
+        }
+    }
+
+    /** Whether a thread other than this one would keep the JVM alive after main returns. */
+    private static boolean otherThreadsRun() {
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        Thread[] threads = new Thread[root.activeCount() + 16];
+        int count = root.enumerate(threads, true);
+        for (int i = 0; i < count; i++) {
+            if (threads[i] != Thread.currentThread() && !threads[i].isDaemon() && threads[i].isAlive()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Process-wide settings, before anything else runs (also for {@link ArchiveTraining}). */

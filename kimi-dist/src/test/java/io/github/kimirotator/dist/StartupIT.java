@@ -240,6 +240,9 @@ class StartupIT {
         // commands' models are built in code. picocli's converters for java.sql types are left out.
         assertThat(lines).as("no dynamic proxy class").noneMatch(l -> l.contains("__dynamic_proxy__"));
         assertThat(lines).as("no java.sql class").noneMatch(l -> l.contains(" java.sql."));
+        // A command that succeeds ends without System.exit, which on Java 21 and later looks for a logging backend
+        // (a service lookup through every jar).
+        assertThat(lines).as("no logger backend lookup at exit").noneMatch(l -> l.contains("BootstrapLogger$DetectBackend"));
         assertThat(lines.stream().filter(l -> l.contains("[class,load]"))).hasSizeLessThanOrEqualTo(budget);
 
         // A command that writes the file: no record equals generated at run time (method-handle code no archive
