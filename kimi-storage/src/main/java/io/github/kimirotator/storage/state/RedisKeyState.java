@@ -105,8 +105,7 @@ public final class RedisKeyState implements KeyStateBackend {
     private final AtomicLong journalVersion = new AtomicLong();
     private final AtomicLong invalidations = new AtomicLong();
     private final Object turns = new Object();
-    /** Guarded by {@code turns}: a turn fetched ahead (-1: none), selections waiting for one, a fetch on its way. */
-    private long aheadTurn = -1;
+    /** Guarded by {@code turns}: selections waiting for a turn, a fetch on its way. */
     private final ArrayDeque<CompletableFuture<Long>> turnWaiters = new ArrayDeque<>();
     private boolean fetchingTurns;
     /** This proxy's copy of the shared session table, by session hash; bounded as the strategy's own table. */
@@ -272,22 +271,15 @@ public final class RedisKeyState implements KeyStateBackend {
     }
 
     /**
-     * This selection's round-robin turn from the shared counter: the one fetched ahead when it is there (then the
-     * next one is fetched ahead), else one from the next fetch. Selections that arrive together share one fetch
-     * ({@code INCRBY} by their number, plus one to hold ahead), so they neither queue behind one another's round
-     * trips nor send a command each. Each number from the counter is used once, so over all proxies the turns
-     * used are the counter's numbers except at most one per proxy (the one it holds ahead).
+     * This selection's round-robin turn from the shared counter. Selections that arrive while a fetch is on its
+     * way share the next one ({@code INCRBY} by their number), so they neither queue behind one another's round
+     * trips nor send a command each. No turn is fetched ahead of a selection: every number of the counter is
+     * used, so over all proxies together each key's share stays within one of an exact rotation (a number held
+     * ahead by each proxy would be lost when the requests stop, and the shares could differ by the number of
+     * proxies).
      */
     private CompletableFuture<Long> takeTurn(StatefulRedisConnection<String, String> c) {
         synchronized (turns) {
-            if (aheadTurn >= 0) {
-                long t = aheadTurn;
-                aheadTurn = -1;
-                if (!fetchingTurns) {
-                    fetchTurns(c);
-                }
-                return CompletableFuture.completedFuture(t);
-            }
             CompletableFuture<Long> mine = new CompletableFuture<>();
             turnWaiters.add(mine);
             if (!fetchingTurns) {
@@ -297,9 +289,9 @@ public final class RedisKeyState implements KeyStateBackend {
         }
     }
 
-    /** Fetches a turn for each waiting selection and one to hold ahead; called holding {@code turns}. */
+    /** Fetches a turn for each waiting selection; called holding {@code turns}. */
     private void fetchTurns(StatefulRedisConnection<String, String> c) {
-        int n = turnWaiters.size() + 1;
+        int n = turnWaiters.size();
         fetchingTurns = true;
         c.async().incrby(prefix + "rr", n).whenComplete((last, failure) -> {
             synchronized (turns) {
@@ -310,14 +302,9 @@ public final class RedisKeyState implements KeyStateBackend {
                     return;
                 }
                 for (long t = last - n + 1; t <= last; t++) {
-                    CompletableFuture<Long> waiting = turnWaiters.poll();
-                    if (waiting != null) {
-                        waiting.complete(t);
-                    } else {
-                        aheadTurn = t;
-                    }
+                    turnWaiters.poll().complete(t);
                 }
-                if (!turnWaiters.isEmpty() || aheadTurn < 0) {
+                if (!turnWaiters.isEmpty()) {
                     fetchTurns(c);
                 }
             }
