@@ -240,10 +240,7 @@ class TestSharedState {
      */
     @Test
     void followingAnOldCopyOfTheSessionTableDoesNotUndoAMove() throws Exception {
-        String script;
-        try (var in = RedisKeyState.class.getResourceAsStream("session.lua")) {
-            script = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        }
+        String script = script("session.lua");
         RedisCommands<String, String> r = redis.commands();
         String entry = prefix + "session:h";
         r.set(entry, "fp-b");
@@ -393,10 +390,7 @@ class TestSharedState {
      */
     @Test
     void theEventScriptRefusesAnEventThatOvertookEarlierOnesInAnEmptyRedis() throws Exception {
-        String script;
-        try (var in = RedisKeyState.class.getResourceAsStream("event.lua")) {
-            script = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        }
+        String script = script("event.lua");
         RedisCommands<String, String> r = redis.commands();
         String hash = prefix + "key:fp";
         String[] keys = {prefix + "applied", hash};
@@ -414,6 +408,13 @@ class TestSharedState {
         assertThat(event.apply(13)).containsExactly(1L, 13L);
         assertThat(event.apply(12)).containsExactly(0L, 13L);
         assertThat(r.hget(hash, "tr")).isEqualTo("3");
+    }
+
+    /** The text of one of the shared state's Lua scripts. */
+    private static String script(String name) throws java.io.IOException {
+        try (var in = RedisKeyState.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     /** Every key name, field and value in Redis, whatever its type: none holds a key or part of one. */
