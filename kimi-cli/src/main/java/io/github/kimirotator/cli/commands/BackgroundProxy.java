@@ -305,16 +305,12 @@ final class BackgroundProxy {
             command.addAll(List.of("/usr/bin/perl", "-MPOSIX", "-e", "POSIX::setsid(); exec @ARGV or die \"$!\\n\""));
         }
         command.addAll(selfCommand());
-        command.addAll(List.of("--config", paths.accountsFile().toString()));
+        List<String> arguments = UserService.arguments(paths.accountsFile(), context.options().statePrefix(), serveArgs, true);
         if (context.options().verbose()) {
-            command.add("--verbose");
+            // After --config FILE, as the global options' first.
+            arguments.add(2, "--verbose");
         }
-        if (context.options().statePrefix() != null) {
-            command.addAll(List.of("--state-prefix", context.options().statePrefix()));
-        }
-        command.add("serve");
-        command.add("--detached");
-        command.addAll(serveArgs);
+        command.addAll(arguments);
         return command;
     }
 

@@ -28,7 +28,7 @@ final class UserService {
 
     /**
      * The launcher's arguments that run the proxy of {@code accountsFile}: the global options, {@code serve}, then
-     * {@code serveOptions} (those given to {@code service install}).
+     * {@code serveOptions}; for the user service and for a proxy started in the background. A mutable list.
      */
     static List<String> arguments(Path accountsFile, String statePrefix, List<String> serveOptions, boolean detached) {
         List<String> arguments = new ArrayList<>(List.of("--config", accountsFile.toString()));
