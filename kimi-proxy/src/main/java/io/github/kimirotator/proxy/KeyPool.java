@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The proxy's accounts state, in memory: what requests choose keys from and record outcomes into, without
@@ -69,7 +68,6 @@ final class KeyPool {
     private final Runnable onEvent;
     private final Runnable onRelease;
     private final KeyStateBackend shared;
-    private final Map<String, String> ids = new ConcurrentHashMap<>();
     private final Object lock = new Object();
     private final List<HealthJournal.Entry> journal = new ArrayList<>();
     private final Map<String, Integer> inFlight = new HashMap<>();
@@ -211,9 +209,9 @@ final class KeyPool {
         }
     }
 
-    /** The id of {@code key}, cached since it costs a SHA-256. */
+    /** The id of {@code key} ({@link ApiKeys#id} caches it, since it costs a SHA-256). */
     String idOf(String key) {
-        return ids.computeIfAbsent(key, ApiKeys::id);
+        return ApiKeys.id(key);
     }
 
     /** The events not yet written, oldest first. */
@@ -253,7 +251,6 @@ final class KeyPool {
                     journal.subList(0, written).clear();
                     state = policy.autoRecover(base);
                     recoveredAtMillis = clock.millis();
-                    ids.keySet().retainAll(keysOf(state));
                     return;
                 }
                 since = new ArrayList<>(journal.subList(replayed, journal.size()));
@@ -273,13 +270,5 @@ final class KeyPool {
 
     private int inFlightLocked(String keyId) {
         return inFlight.getOrDefault(keyId, 0);
-    }
-
-    private static Set<String> keysOf(AccountsState s) {
-        Set<String> keys = new HashSet<>();
-        for (Account a : s.accounts()) {
-            keys.add(a.key());
-        }
-        return keys;
     }
 }
