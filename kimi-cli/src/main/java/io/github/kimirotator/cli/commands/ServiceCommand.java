@@ -91,10 +91,10 @@ public final class ServiceCommand extends CliCommand {
         @Override
         protected int run() throws IOException, InterruptedException {
             boolean enable = value("--enable");
-            ServeOptions options = new ServeOptions(this);
+            ServeOptions options = ServeOptions.of(this, context().environment());
             // Refused here, not by a service failing at every login.
-            options.toConfig(context().environment());
-            Platform platform = platform(context(), options.givenArgs(this, context().environment()));
+            options.toConfig();
+            Platform platform = platform(context(), options.givenArgs());
             Files.createDirectories(platform.file().getParent());
             PrivateFiles.replace(platform.file(), platform.text().getBytes(StandardCharsets.UTF_8));
             context().out().println("Wrote the " + platform.kind() + " " + platform.file());
