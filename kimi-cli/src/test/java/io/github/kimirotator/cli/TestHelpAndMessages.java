@@ -45,6 +45,12 @@ class TestHelpAndMessages {
                 assertThat(r.out()).as(name).startsWith("Usage: kimi-rotator " + name).contains("-h, --help")
                         .contains("--config=FILE").contains("KIMI_ROTATOR_CONFIG");
                 VARIABLES.getOrDefault(name, List.of()).forEach(v -> assertThat(r.out()).as(name).contains(v));
+                String[] environment = r.out().split("\nEnvironment:\n", 2);
+                if (environment.length == 2) {
+                    // picocli wraps a footer line longer than its 80 columns at column 0.
+                    assertThat(environment[1].lines().filter(line -> !line.isEmpty()))
+                            .as(name + ": the Environment lines fit in 80 columns").allMatch(line -> line.startsWith("  "));
+                }
             }
         }
         assertThat(cli.fileBytes()).isNull();
