@@ -207,11 +207,7 @@ class TestKeyCommands {
 
     @Test
     void refreshHealthRecoversEvenWithAutoRefreshOff() throws Exception {
-        long lastUsed = cli.clock().millis();
-        String json = new String(cli.fileBytes(), StandardCharsets.UTF_8)
-                .replaceFirst("\"healthScore\": 100", "\"healthScore\": 40")
-                .replaceFirst("\"lastUsed\": \\d+", "\"lastUsed\": " + lastUsed);
-        java.nio.file.Files.writeString(cli.accountsFile(), json);
+        firstKeyPenalizedNowTo40();
         cli.run("set-auto-refresh", "false");
         cli.advance(Duration.ofMinutes(65));
         assertThat(listJson().get("keys").get(0).get("health").asInt()).isEqualTo(40);
@@ -224,13 +220,18 @@ class TestKeyCommands {
 
     @Test
     void autoRefreshShowsRecoveredHealthInTheList() throws Exception {
+        firstKeyPenalizedNowTo40();
+        cli.advance(Duration.ofMinutes(31));
+        assertThat(listJson().get("keys").get(0).get("health").asInt()).isEqualTo(50);
+    }
+
+    /** Key 0 at health 40, last used (the last penalty, for recovery) at the clock's now. */
+    private void firstKeyPenalizedNowTo40() throws Exception {
         long lastUsed = cli.clock().millis();
         String json = new String(cli.fileBytes(), StandardCharsets.UTF_8)
                 .replaceFirst("\"healthScore\": 100", "\"healthScore\": 40")
                 .replaceFirst("\"lastUsed\": \\d+", "\"lastUsed\": " + lastUsed);
         java.nio.file.Files.writeString(cli.accountsFile(), json);
-        cli.advance(Duration.ofMinutes(31));
-        assertThat(listJson().get("keys").get(0).get("health").asInt()).isEqualTo(50);
     }
 
     @Test
