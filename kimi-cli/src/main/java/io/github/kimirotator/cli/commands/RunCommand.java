@@ -47,13 +47,13 @@ public final class RunCommand extends CliCommand {
     protected int run() throws InterruptedException {
         stopAfter = value("--stop-after");
         command = value("COMMAND");
-        ServeOptions options = new ServeOptions(this);
-        options.toConfig(context().environment());
+        ServeOptions options = ServeOptions.of(this, context().environment());
+        options.toConfig();
         checkRunnable(command.get(0));
         BackgroundProxy proxies = new BackgroundProxy(context());
         PrintStream err = context().err();
         Optional<BackgroundProxy.Running> existing = proxies.find();
-        BackgroundProxy.Running proxy = existing.orElseGet(() -> proxies.start(options.toArgs()));
+        BackgroundProxy.Running proxy = existing.orElseGet(() -> proxies.start(options.allArgs()));
         boolean started = existing.isEmpty();
         if (started) {
             err.println(context().programName() + ": started a proxy at " + proxy.url() + " (pid " + proxy.pid() + ")"

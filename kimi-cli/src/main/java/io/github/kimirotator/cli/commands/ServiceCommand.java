@@ -5,7 +5,6 @@ import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.CliContext;
-import io.github.kimirotator.cli.GlobalOptions;
 import io.github.kimirotator.storage.ConfigPaths;
 import io.github.kimirotator.storage.PrivateFiles;
 import java.io.IOException;
@@ -68,15 +67,13 @@ public final class ServiceCommand extends CliCommand {
     }
 
     /**
-     * The service's variables: this Java, and the shared state when it is on Redis (in the environment, as for
-     * {@code start}, so that a password in its URL stays out of the process list; the unit file is private).
+     * The service's variables: this Java, and the shared state when it is on Redis (as for {@code start}; the unit
+     * file is private).
      */
     private static Map<String, String> environment(CliContext context, Path javaHome) {
         Map<String, String> environment = new LinkedHashMap<>();
         environment.put("JAVA_HOME", javaHome.toString());
-        if (context.stateUrl() != null) {
-            environment.put(GlobalOptions.STATE_VARIABLE, context.stateUrl());
-        }
+        BackgroundProxy.passState(context, environment);
         return environment;
     }
 
@@ -91,10 +88,10 @@ public final class ServiceCommand extends CliCommand {
         @Override
         protected int run() throws IOException, InterruptedException {
             boolean enable = value("--enable");
-            ServeOptions options = new ServeOptions(this);
+            ServeOptions options = ServeOptions.of(this, context().environment());
             // Refused here, not by a service failing at every login.
-            options.toConfig(context().environment());
-            Platform platform = platform(context(), options.givenArgs(this, context().environment()));
+            options.toConfig();
+            Platform platform = platform(context(), options.givenArgs());
             Files.createDirectories(platform.file().getParent());
             PrivateFiles.replace(platform.file(), platform.text().getBytes(StandardCharsets.UTF_8));
             context().out().println("Wrote the " + platform.kind() + " " + platform.file());
