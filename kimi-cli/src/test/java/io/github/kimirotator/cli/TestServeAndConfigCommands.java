@@ -50,7 +50,32 @@ class TestServeAndConfigCommands {
     void configWithoutARunningProxyExplainsWhatToDo() {
         CliRunner.Result r = cli.run("config", "claude-code");
         assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.err()).startsWith("error: no running proxy found").contains("kimi-rotator serve").contains("--url");
+        assertThat(r.err()).startsWith("error: no proxy is running for ").contains("start one with 'kimi-rotator start' or pass --url");
+    }
+
+    @Test
+    void statusWatchAndConfigSayTheSameWhenNoProxyRunsAndLeaveNoFolderBehind() {
+        Path accounts = home.resolve("nowhere/yet/kimi-accounts.json");
+        String none = "error: no proxy is running for " + accounts + "; start one with 'kimi-rotator start'";
+        for (String[] command : new String[][] {{"status"}, {"stop"}, {"watch", "--once"}, {"config", "opencode"}}) {
+            CliRunner.Result r = cli.run(concat("--config", accounts.toString(), command));
+            if (command[0].equals("stop")) {
+                assertThat(r.exitCode()).isZero();
+                assertThat(r.out()).isEqualTo("No proxy is running for " + accounts + "\n");
+            } else {
+                assertThat(r.exitCode()).as(String.join(" ", command)).isEqualTo(1);
+                assertThat(r.err()).isEqualTo(none + (command[0].equals("status") ? "" : " or pass --url") + "\n");
+            }
+            assertThat(home.resolve("nowhere")).as(String.join(" ", command) + " changes nothing on disk").doesNotExist();
+        }
+    }
+
+    private static String[] concat(String a, String b, String[] rest) {
+        String[] all = new String[rest.length + 2];
+        all[0] = a;
+        all[1] = b;
+        System.arraycopy(rest, 0, all, 2, rest.length);
+        return all;
     }
 
     @Test
@@ -61,7 +86,7 @@ class TestServeAndConfigCommands {
         CliRunner.Result r = cli.run("config", "claude-code");
 
         assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.err()).startsWith("error: no running proxy found").contains("kimi-rotator serve").contains("--url");
+        assertThat(r.err()).startsWith("error: no proxy is running for ").contains("start one with 'kimi-rotator start' or pass --url");
     }
 
     @Test

@@ -52,8 +52,10 @@ public final class WatchCommand extends CliCommand {
     protected int run() {
         String url = value("--url");
         boolean once = value("--once");
-        Path ownDir = context().get(ConfigPaths.class).ownDir();
-        base = url != null ? Arguments.uri("url", url) : RunningProxy.url(ownDir, context().programName());
+        ConfigPaths paths = context().get(ConfigPaths.class);
+        // Only reads: a watch that finds no proxy leaves no folder behind.
+        Path ownDir = paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME);
+        base = url != null ? Arguments.uri("url", url) : RunningProxy.url(paths, context().programName());
         token = LocalToken.load(ownDir);
         http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
         // The first look decides: no proxy, or a refused token, is an error (exit 1), not an empty screen.
@@ -122,7 +124,7 @@ public final class WatchCommand extends CliCommand {
         } catch (IOException e) {
             throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "no proxy answers at " + base + " ("
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
-                    + "); start one with '" + context().programName() + " serve' or pass --url", e);
+                    + "); start one with '" + context().programName() + " start' or pass --url", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "interrupted while asking " + base, e);
