@@ -56,6 +56,9 @@ class TestHelpAndMessages {
                 }
             }
         }
+        CliRunner.Result install = cli.run("service", "install", "--help");
+        assertThat(install.out()).as("service install: what it takes from the environment into the service")
+                .containsPattern("\nEnvironment:\n  KIMI_ROTATOR_UPSTREAM .*\n  KIMI_ROTATOR_STATE ");
         assertThat(cli.fileBytes()).isNull();
     }
 

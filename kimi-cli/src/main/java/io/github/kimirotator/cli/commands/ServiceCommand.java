@@ -82,6 +82,8 @@ public final class ServiceCommand extends CliCommand {
         protected CommandModel model() {
             return ServeOptions.addTo(command("install", "Write the user service (systemd user unit on Linux, launchd agent on macOS)"
                     + " and print how to enable it. The serve options given here are the service's.")
+                    .environment("  KIMI_ROTATOR_UPSTREAM   the service's upstream when --upstream is not given",
+                            "  KIMI_ROTATOR_STATE      the service's shared state when --state is not given")
                     .flag("--enable", "Also enable and start it now (runs the printed commands)."));
         }
 
