@@ -411,6 +411,33 @@ class TestSharedState {
     }
 
     /**
+     * A selection never waits for Redis on a thread: when the cached view is fresh (just read, nothing announced)
+     * the backend's answer is complete at once, so the request goes on where it is; a round-robin turn is an answer
+     * to come, the counter's next number.
+     */
+    @Test
+    void aSelectionWithAFreshViewGoesOnAtOnceAndATurnComesAsAnAnswer() throws Exception {
+        HealthPolicy policy = new HealthPolicy(java.time.Clock.systemUTC());
+        AccountsState local = ProxyHarness.stateWith(KEY_A, KEY_B);
+        try (RedisKeyState state = new RedisKeyState(redis.url(), null, prefix, null, policy, Duration.ofSeconds(2))) {
+            assertThat(eventually(() -> state.status().connected())).isTrue();
+            boolean atOnce = false;
+            // A view stays fresh for 250 ms: on a very busy machine the read itself may take longer, so a few tries.
+            for (int i = 0; i < 20 && !atOnce; i++) {
+                state.sync(local);
+                atOnce = state.refresh(local, false, java.util.Optional.empty()).toCompletableFuture().isDone();
+            }
+            assertThat(atOnce).isTrue();
+
+            String counter = redis.commands().get(prefix + "rr");
+            long last = counter == null ? 0 : Long.parseLong(counter);
+            KeyStateBackend.Shared turn = state.refresh(local, true, java.util.Optional.empty()).toCompletableFuture()
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(turn.turn()).hasValue(last + 1);
+        }
+    }
+
+    /**
      * The event script reads each key's hash once per batch and writes it once at the end: a batch of many events
      * must leave the hash as the same events sent one by one do (successes, tokens, a limit and its reason, a day
      * change that prunes old days, a failure).
