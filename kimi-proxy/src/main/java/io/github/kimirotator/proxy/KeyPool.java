@@ -69,7 +69,7 @@ final class KeyPool {
     private final Runnable onRelease;
     private final KeyStateBackend shared;
     private final Object lock = new Object();
-    private final List<HealthJournal.Entry> journal = new ArrayList<>();
+    private List<HealthJournal.Entry> journal = new ArrayList<>();
     private final Map<String, Integer> inFlight = new HashMap<>();
     private volatile AccountsState state = AccountsState.empty();
     private long recoveredAtMillis;
@@ -164,8 +164,8 @@ final class KeyPool {
 
     /** Applies {@code event} for {@code key} now, in memory, and keeps it until written. */
     void record(String key, HealthEvent event) {
-        HealthJournal.Entry entry = new HealthJournal.Entry(key, event, clock.instant());
-        shared.record(state, key, event, entry.at());
+        HealthJournal.Entry entry = new HealthJournal.Entry(key, event, clock.millis());
+        shared.record(state, key, event, Instant.ofEpochMilli(entry.atMillis()));
         synchronized (lock) {
             journal.add(entry);
             state = HealthJournal.apply(state, entry, zone());
@@ -214,6 +214,13 @@ final class KeyPool {
         return ApiKeys.id(key);
     }
 
+    /** Whether events wait to be written. */
+    boolean hasUnflushed() {
+        synchronized (lock) {
+            return !journal.isEmpty();
+        }
+    }
+
     /** The events not yet written, oldest first. */
     List<HealthJournal.Entry> unflushed() {
         synchronized (lock) {
@@ -248,7 +255,9 @@ final class KeyPool {
             synchronized (lock) {
                 if (journal.size() - replayed <= REPLAY_UNDER_LOCK) {
                     base = HealthJournal.replay(base, journal.subList(replayed, journal.size()), zone());
-                    journal.subList(0, written).clear();
+                    // A new list rather than clearing the written part: a burst grows the list's array, which
+                    // would then stay (old and large, its slots rescanned by every young collection).
+                    journal = new ArrayList<>(journal.subList(written, journal.size()));
                     state = policy.autoRecover(base);
                     recoveredAtMillis = clock.millis();
                     return;
