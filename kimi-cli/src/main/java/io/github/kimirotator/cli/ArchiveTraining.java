@@ -1,12 +1,12 @@
 package io.github.kimirotator.cli;
 
+import io.github.kimirotator.proxy.ServeFile;
 import io.github.kimirotator.storage.ConfigPaths;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.HttpURLConnection;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +23,8 @@ import java.util.stream.Stream;
  * no user command waits for it. It runs the everyday commands in this
  * process against a throw-away accounts file in a temporary folder, with two made-up keys, so the archive
  * holds every class they load; it never touches the user's files, reads no password and prints nothing.
- * With the argument {@code serve} (for serve's own archive, on its longer class path) it starts the proxy on a
- * free loopback port instead, asks it for its health once, and ends the JVM, which stops the proxy.
+ * Its argument is the launcher's class-path profile: {@code cli}, or {@code serve} (for serve's own archive, on
+ * its longer class path), with which it starts the proxy on a free loopback port instead, asks it for its health once, and ends the JVM, which stops the proxy.
  */
 public final class ArchiveTraining {
     /** What is run, in order; {@code FILE} stands for the temporary accounts file. */
@@ -86,18 +86,19 @@ public final class ArchiveTraining {
         }, "training-serve");
         proxy.setDaemon(true);
         proxy.start();
-        Path serveFile = dir.resolve(ConfigPaths.OWN_DIR_NAME).resolve("serve.json");
+        Path ownDir = dir.resolve(ConfigPaths.OWN_DIR_NAME);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (!Files.exists(serveFile) && proxy.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
         try {
-            String json = Files.readString(serveFile);
-            int at = json.indexOf("http://");
-            String url = json.substring(at, json.indexOf('"', at));
-            HttpURLConnection health = (HttpURLConnection) URI.create(url + "/_kimi/health").toURL().openConnection();
-            health.getInputStream().readAllBytes();
-            health.disconnect();
+            Optional<ServeFile.Info> serving = ServeFile.read(ownDir);
+            while (serving.isEmpty() && proxy.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                serving = ServeFile.read(ownDir);
+            }
+            if (serving.isPresent()) {
+                HttpURLConnection health = (HttpURLConnection) serving.get().url().resolve("/_kimi/health").toURL().openConnection();
+                health.getInputStream().readAllBytes();
+                health.disconnect();
+            }
         } catch (IOException | RuntimeException e) {
             // the archive is still worth making from what has loaded so far
         }

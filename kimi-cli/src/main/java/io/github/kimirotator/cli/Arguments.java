@@ -11,6 +11,11 @@ public final class Arguments {
 
     /** A 0-based key index that exists in {@code state}. */
     public static int index(String text, AccountsState state) {
+        return index(text, state, "a number");
+    }
+
+    /** As {@link #index(String, AccountsState)}, for a parameter that also takes words: {@code expected} names all it takes. */
+    public static int index(String text, AccountsState state, String expected) {
         int count = state.accounts().size();
         String range = count == 0 ? "there are no keys" : "there " + (count == 1 ? "is 1 key" : "are " + count + " keys")
                 + " (0 to " + (count - 1) + ")";
@@ -18,7 +23,7 @@ public final class Arguments {
         try {
             index = Integer.parseInt(text.strip());
         } catch (NumberFormatException e) {
-            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid index '" + text + "': expected a number; " + range);
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid index '" + text + "': expected " + expected + "; " + range);
         }
         if (index < 0 || index >= count) {
             throw new KimiException(ErrorCode.INDEX_OUT_OF_RANGE, "index " + index + " is out of range: " + range);

@@ -96,7 +96,7 @@ public final class KimiRotatorCli implements Callable<Integer> {
         spec = model.spec();
         spec.usageMessage().sortOptions(false).commandListHeading("%nCommands:%n");
         globals.addTo(model);
-        model.helpOption("Show this help message and exit.")
+        model.helpOption("Show this help and exit.")
                 .versionOption("Print version information and exit.", new VersionProvider());
     }
 

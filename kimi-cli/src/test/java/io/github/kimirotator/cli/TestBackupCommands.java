@@ -93,6 +93,22 @@ class TestBackupCommands {
     }
 
     @Test
+    void aFolderAsTargetIsRefusedWithOrWithoutForce() throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve("backups"));
+        for (boolean force : new boolean[] {false, true}) {
+            CliRunner.Result r = force
+                    ? source.runWithInput(PASSWORD + "\n", "export-keys", folder.toString(), "--password-stdin", "--force")
+                    : source.runWithInput(PASSWORD + "\n", "export-keys", folder.toString(), "--password-stdin");
+            assertThat(r.exitCode()).isEqualTo(2);
+            assertThat(r.err()).isEqualTo("error: " + folder + " is a folder: give the backup's file name, e.g. "
+                    + folder.resolve("kimi-keys-backup.json.enc") + "\n");
+            try (var left = Files.list(folder)) {
+                assertThat(left).as("nothing written into it").isEmpty();
+            }
+        }
+    }
+
+    @Test
     void shortPasswordIsRefused() {
         CliRunner.Result r = source.runWithInput("short\n", "export-keys", backup.toString(), "--password-stdin");
         assertThat(r.exitCode()).isEqualTo(2);

@@ -27,6 +27,9 @@ class TestHelpAndMessages {
             "run", List.of("KIMI_ROTATOR_UPSTREAM", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY",
                     "OPENCODE_CONFIG_CONTENT"));
 
+    /** The help option reads the same in the overview and in every command's help. */
+    static final String HELP_OPTION = "-h, --help +Show this help and exit\\.\n";
+
     @TempDir
     Path home;
 
@@ -42,11 +45,20 @@ class TestHelpAndMessages {
                 CliRunner.Result r = cli.run(name, flag);
                 assertThat(r.exitCode()).as(name + " " + flag + ": " + r.err()).isZero();
                 assertThat(r.err()).as(name).isEmpty();
-                assertThat(r.out()).as(name).startsWith("Usage: kimi-rotator " + name).contains("-h, --help")
+                assertThat(r.out()).as(name).startsWith("Usage: kimi-rotator " + name).containsPattern(HELP_OPTION)
                         .contains("--config=FILE").contains("KIMI_ROTATOR_CONFIG");
                 VARIABLES.getOrDefault(name, List.of()).forEach(v -> assertThat(r.out()).as(name).contains(v));
+                String[] environment = r.out().split("\nEnvironment:\n", 2);
+                if (environment.length == 2) {
+                    // picocli wraps a footer line longer than its 80 columns at column 0.
+                    assertThat(environment[1].lines().filter(line -> !line.isEmpty()))
+                            .as(name + ": the Environment lines fit in 80 columns").allMatch(line -> line.startsWith("  "));
+                }
             }
         }
+        CliRunner.Result install = cli.run("service", "install", "--help");
+        assertThat(install.out()).as("service install: what it takes from the environment into the service")
+                .containsPattern("\nEnvironment:\n  KIMI_ROTATOR_UPSTREAM .*\n  KIMI_ROTATOR_STATE ");
         assertThat(cli.fileBytes()).isNull();
     }
 
@@ -72,7 +84,7 @@ class TestHelpAndMessages {
         assertThat(r.err()).isEmpty();
         assertThat(r.out()).startsWith("Usage: kimi-rotator").contains("Commands:").contains("Environment:")
                 .contains("KIMI_ROTATOR_PASSWORD").contains("KIMI_ROTATOR_UPSTREAM").contains("JAVA_HOME")
-                .contains("Run 'kimi-rotator COMMAND --help'");
+                .contains("Run 'kimi-rotator COMMAND --help'").containsPattern(HELP_OPTION);
         commandNames().forEach(name -> assertThat(r.out()).contains("  " + name + " "));
     }
 

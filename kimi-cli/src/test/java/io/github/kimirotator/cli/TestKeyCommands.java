@@ -104,7 +104,7 @@ class TestKeyCommands {
     @CsvSource({"remove-key,3,index 3 is out of range: there are 3 keys (0 to 2)",
         "remove-key,-1,index -1 is out of range", "use-key,7,index 7 is out of range",
         "use-key,abc,invalid index 'abc'", "clear-limits,3,index 3 is out of range",
-        "clear-limits,1x,invalid index '1x'"})
+        "clear-limits,1x,invalid index '1x': expected a number or all; there are 3 keys (0 to 2)"})
     void badIndexesAreRefused(String command, String index, String message) throws Exception {
         byte[] before = cli.fileBytes();
         CliRunner.Result r = cli.run(command, index);
@@ -146,7 +146,7 @@ class TestKeyCommands {
         byte[] before = cli.fileBytes();
         CliRunner.Result r = cli.run("set-auto-refresh", "yes");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("expected true or false");
+        assertThat(r.err()).isEqualTo("error: invalid auto-refresh setting 'yes': expected true or false\n");
         assertThat(cli.fileBytes()).isEqualTo(before);
     }
 
@@ -207,11 +207,7 @@ class TestKeyCommands {
 
     @Test
     void refreshHealthRecoversEvenWithAutoRefreshOff() throws Exception {
-        long lastUsed = cli.clock().millis();
-        String json = new String(cli.fileBytes(), StandardCharsets.UTF_8)
-                .replaceFirst("\"healthScore\": 100", "\"healthScore\": 40")
-                .replaceFirst("\"lastUsed\": \\d+", "\"lastUsed\": " + lastUsed);
-        java.nio.file.Files.writeString(cli.accountsFile(), json);
+        firstKeyPenalizedNowTo40();
         cli.run("set-auto-refresh", "false");
         cli.advance(Duration.ofMinutes(65));
         assertThat(listJson().get("keys").get(0).get("health").asInt()).isEqualTo(40);
@@ -224,13 +220,18 @@ class TestKeyCommands {
 
     @Test
     void autoRefreshShowsRecoveredHealthInTheList() throws Exception {
+        firstKeyPenalizedNowTo40();
+        cli.advance(Duration.ofMinutes(31));
+        assertThat(listJson().get("keys").get(0).get("health").asInt()).isEqualTo(50);
+    }
+
+    /** Key 0 at health 40, last used (the last penalty, for recovery) at the clock's now. */
+    private void firstKeyPenalizedNowTo40() throws Exception {
         long lastUsed = cli.clock().millis();
         String json = new String(cli.fileBytes(), StandardCharsets.UTF_8)
                 .replaceFirst("\"healthScore\": 100", "\"healthScore\": 40")
                 .replaceFirst("\"lastUsed\": \\d+", "\"lastUsed\": " + lastUsed);
         java.nio.file.Files.writeString(cli.accountsFile(), json);
-        cli.advance(Duration.ofMinutes(31));
-        assertThat(listJson().get("keys").get(0).get("health").asInt()).isEqualTo(50);
     }
 
     @Test

@@ -89,6 +89,24 @@ class TestWatchCommand {
     }
 
     @Test
+    void itsHintsNameTheCommandTheUserTyped() throws Exception {
+        cli.variable(CliContext.PROGRAM_NAME_VARIABLE, "opencode-kimi");
+        ProxyFixture proxy = new ProxyFixture(cli);
+        String url = proxy.uri("/").toString();
+        CliRunner.Result empty;
+        try {
+            empty = cli.run("watch", "--once");
+        } finally {
+            proxy.close();
+        }
+        assertThat(empty.exitCode()).as(empty.err()).isZero();
+        assertThat(empty.out()).contains("No keys yet: add one with 'opencode-kimi add-key'.");
+        CliRunner.Result gone = cli.run("watch", "--once", "--url", url);
+        assertThat(gone.exitCode()).isEqualTo(1);
+        assertThat(gone.err()).contains("start one with 'opencode-kimi serve' or pass --url").doesNotContain("'kimi-rotator");
+    }
+
+    @Test
     void aRefusedTokenIsAnErrorNotAnEmptyScreen() throws Exception {
         try (ProxyFixture proxy = new ProxyFixture(cli, KEY_A)) {
             Files.writeString(proxy.ownDir.resolve("token"), "not-the-token\n");

@@ -131,7 +131,9 @@ class RunIT {
 
     @Test
     void startTwiceStartsOneDetachedProxyLoggingToServeLog() throws Exception {
-        Launcher.Result first = cli.run("start", "--port", "0");
+        // A global option with a value before the command: the proxy started gets it before 'serve' too, and the
+        // launcher must still see 'serve' as the command (and put the proxy's libraries on the class path).
+        Launcher.Result first = cli.run("--state-prefix", "team:", "start", "--port", "0");
         assertThat(first.exitCode()).as(first.err()).isZero();
         long pid = servePid();
         assertThat(first.out()).startsWith("Started a proxy at " + serveUrl() + " (pid " + pid + "); log: "

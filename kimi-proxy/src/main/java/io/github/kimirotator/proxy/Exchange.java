@@ -122,19 +122,29 @@ final class Exchange {
             }
             return;
         }
-        KeyPool.Choice choice;
+        java.util.concurrent.CompletionStage<KeyPool.Choice> choice;
         try {
             choice = f.pool.choose(tried, sessionId);
         } catch (RuntimeException e) {
-            LOG.error("choosing a key failed", e);
-            answerError(500, ErrorAnswers.API, "the proxy could not choose a key; its log has the details", null);
+            chooseFailed(e);
             return;
         }
-        if (choice instanceof KeyPool.Lease lease) {
-            attempt(lease);
-        } else {
-            noKey((KeyPool.NoKey) choice);
-        }
+        // Usually complete already (then this runs here); else on the thread the shared state answered on.
+        choice.whenComplete((chosen, failure) -> {
+            if (failure != null) {
+                chooseFailed(failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure);
+            } else if (chosen instanceof KeyPool.Lease lease) {
+                attempt(lease);
+            } else {
+                noKey((KeyPool.NoKey) chosen);
+            }
+        });
+    }
+
+    private void chooseFailed(Throwable e) {
+        LOG.error("choosing a key failed", e);
+        answerError(500, ErrorAnswers.API, "the proxy could not choose a key; its log has the details", null);
     }
 
     /** Back from {@link Parking}: time spent waiting for a limited key does not count against failover. */

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The proxy's accounts state, in memory: what requests choose keys from and record outcomes into, without
@@ -96,24 +97,26 @@ final class KeyPool {
     }
 
     /**
-     * Chooses a key for a request that already tried {@code triedKeys}, and counts it in flight.
+     * Chooses a key for a request that already tried {@code triedKeys}, and counts it in flight. Never waits:
+     * the stage is complete at once unless the shared state had to be asked (then it completes on the thread
+     * its answer arrives on, within the shared state's timeout).
      */
-    Choice choose(Set<String> triedKeys, Optional<String> sessionId) {
+    CompletionStage<Choice> choose(Set<String> triedKeys, Optional<String> sessionId) {
         AccountsState before = state;
         String strategy = before.effectiveStrategy();
         boolean affinity = SessionAffinityStrategy.NAME.equals(strategy) && sessionId.isPresent();
-        KeyStateBackend.Shared hints = shared.refresh(before, RoundRobinStrategy.NAME.equals(strategy),
-                affinity ? sessionId : Optional.empty());
-        Choice choice = chooseLocked(triedKeys, sessionId, hints);
-        if (affinity && choice instanceof Lease lease) {
-            shared.rememberSession(sessionId.get(), lease.key(), hints.sessionKey(), clock.instant(),
-                    SessionAffinityStrategy.SESSION_IDLE);
-        }
-        return choice;
+        return shared.refresh(before, RoundRobinStrategy.NAME.equals(strategy), affinity ? sessionId : Optional.empty())
+                .thenApply(hints -> {
+                    Choice choice = chooseLocked(triedKeys, sessionId, hints);
+                    if (affinity && choice instanceof Lease lease) {
+                        shared.rememberSession(hints, lease.key(), clock.instant(), SessionAffinityStrategy.SESSION_IDLE);
+                    }
+                    return choice;
+                });
     }
 
-    private Choice chooseLocked(Set<String> triedKeys, Optional<String> sessionId, KeyStateBackend.Shared hints) {
-        Optional<String> sessionKeyId = hints.sessionKey().map(this::idOf);
+    private Choice chooseLocked(Set<String> triedKeys, Optional<String> sessionId, KeyStateBackend.Shared added) {
+        KeySelector.Hints hints = new KeySelector.Hints(sessionId, added.turn(), added.sessionKey().map(this::idOf));
         synchronized (lock) {
             recoverIfDue();
             AccountsState current = shared.overlay(state);
@@ -133,8 +136,7 @@ final class KeyPool {
             }
             Set<Integer> notNow = new HashSet<>(excluded);
             notNow.addAll(capped);
-            Selection selection = selector.select(current, notNow, sessionId, this::inFlightLocked, hints.turn(),
-                    sessionKeyId);
+            Selection selection = selector.select(current, notNow, this::inFlightLocked, hints);
             if (selection instanceof Selection.Chosen chosen && chosen.index() >= 0
                     && chosen.index() < accounts.size() && !notNow.contains(chosen.index())) {
                 String key = accounts.get(chosen.index()).key();
@@ -176,7 +178,8 @@ final class KeyPool {
     /** The state as the proxy sees it now: the local state with what is shared laid over it. */
     AccountsState state() {
         AccountsState local = state;
-        shared.refresh(local, false, Optional.empty());
+        // The stage completes within the shared state's timeout, never exceptionally.
+        shared.refresh(local, false, Optional.empty()).toCompletableFuture().join();
         return shared.overlay(local);
     }
 

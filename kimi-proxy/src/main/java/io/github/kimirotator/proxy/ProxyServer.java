@@ -96,8 +96,7 @@ public final class ProxyServer implements AutoCloseable {
         // Every request's deadline timer is cancelled when its answer starts; cancelled ones must not linger.
         timerPool.setRemoveOnCancelPolicy(true);
         this.timers = timerPool;
-        boolean nonBlocking = !shared.refreshMayBlock();
-        this.serverThreads = new ProxyThreads(nonBlocking);
+        this.serverThreads = new ProxyThreads();
         serverThreads.setName("kimi-proxy");
         this.scheduler = new ScheduledExecutorScheduler("kimi-proxy-scheduler", true);
         this.parking = new Parking(clock, serverThreads);
@@ -115,15 +114,14 @@ public final class ProxyServer implements AutoCloseable {
         this.forwarder = new Forwarder(config, pool, parking, metrics, client, timers, clock);
         Dashboard dashboard = new Dashboard(sync, selector.strategyNames(), this::status, history);
         GracefulHandler root = new GracefulHandler(new RootHandler(config, forwarder, metrics, this::status, dashboard,
-                pool::sharedStatus));
-        if (nonBlocking) {
-            // Nothing on the request path waits (bodies and answers move asynchronously, the file is written by a
-            // thread of its own), so Jetty may run requests on the thread that read them instead of handing each
-            // to another thread. Jetty treats handlers that may be changed while running ("dynamic", its default)
-            // as blocking, whatever they declare: the handlers are fixed here, so they are declared not dynamic.
-            root.setDynamic(false);
-            server.setDynamic(false);
-        }
+                pool::sharedStatus, shared.waitsForIo()));
+        // Nothing on the request path waits (bodies and answers move asynchronously, the file is written by a
+        // thread of its own, the shared state answers with a stage), so Jetty may run requests on the thread that
+        // read them instead of handing each to another thread. Jetty treats handlers that may be changed while
+        // running ("dynamic", its default) as blocking, whatever they declare: the handlers are fixed here, so
+        // they are declared not dynamic.
+        root.setDynamic(false);
+        server.setDynamic(false);
         server.setHandler(root);
         server.setStopTimeout(config.shutdownTimeout().toMillis());
     }
@@ -241,15 +239,9 @@ public final class ProxyServer implements AutoCloseable {
      * other task goes to the pool.
      */
     static final class ProxyThreads extends QueuedThreadPool {
-        private final boolean resumeInline;
-
-        ProxyThreads(boolean resumeInline) {
-            this.resumeInline = resumeInline;
-        }
-
         @Override
         public void execute(Runnable job) {
-            if (resumeInline && job instanceof HttpConnection connection && isRunning()) {
+            if (job instanceof HttpConnection connection && isRunning()) {
                 connection.run();
                 return;
             }

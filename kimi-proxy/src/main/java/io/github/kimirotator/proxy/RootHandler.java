@@ -37,10 +37,16 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
     private final Supplier<StatusReport> status;
     private final Dashboard dashboard;
     private final Supplier<KeyStateBackend.Status> sharedState;
+    private final boolean ownEndpointsWait;
 
+    /**
+     * @param ownEndpointsWait whether the status, metrics and dashboard endpoints may wait for the shared state's
+     *     I/O ({@link KeyStateBackend#waitsForIo()}): then they run on a pool thread, not on the network thread
+     */
     RootHandler(ProxyConfig config, Forwarder forwarder, ProxyMetrics metrics, Supplier<StatusReport> status,
-            Dashboard dashboard, Supplier<KeyStateBackend.Status> sharedState) {
+            Dashboard dashboard, Supplier<KeyStateBackend.Status> sharedState, boolean ownEndpointsWait) {
         this.sharedState = sharedState;
+        this.ownEndpointsWait = ownEndpointsWait;
         this.config = config;
         this.dashboard = dashboard;
         this.auth = new LocalAuth(config.token());
@@ -72,16 +78,31 @@ final class RootHandler extends Handler.Abstract.NonBlocking {
             reject(call, 401, ErrorAnswers.AUTHENTICATION, "missing or wrong local token: send the token of"
                     + " `kimi-rotator serve` as x-api-key or Authorization: Bearer (`kimi-rotator config` prints"
                     + " the settings)");
-        } else if (STATUS.equals(path)) {
-            send(call, "application/json", MAPPER.writeValueAsBytes(statusDocument()));
-        } else if (METRICS.equals(path)) {
-            send(call, ProxyMetrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8));
-        } else if (Dashboard.isApi(path)) {
-            dashboard.api(request, response, callback);
+        } else if (STATUS.equals(path) || METRICS.equals(path) || Dashboard.isApi(path)) {
+            if (ownEndpointsWait) {
+                request.getComponents().getExecutor().execute(() -> own(call, path));
+            } else {
+                own(call, path);
+            }
         } else {
             forward(call);
         }
         return true;
+    }
+
+    /** The proxy's own endpoints (status, metrics, the dashboard's API). */
+    private void own(Call call, String path) {
+        try {
+            if (STATUS.equals(path)) {
+                send(call, "application/json", MAPPER.writeValueAsBytes(statusDocument()));
+            } else if (METRICS.equals(path)) {
+                send(call, ProxyMetrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8));
+            } else {
+                dashboard.api(call.request(), call.response(), call.callback());
+            }
+        } catch (JsonProcessingException | RuntimeException e) {
+            call.callback().failed(e);
+        }
     }
 
     /** The keys, and where their shared state lives: {@code "state": {"backend", "connected", "since"}}. */

@@ -196,8 +196,8 @@ class TestNoKeyAnswers {
         store.update(s -> ProxyHarness.stateWith(KEY_A));
         KeySelector broken = new KeySelector() {
             @Override
-            public Selection select(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
-                    ToIntFunction<String> inFlight) {
+            public Selection select(AccountsState state, Set<Integer> excluded, ToIntFunction<String> inFlight,
+                    Hints hints) {
                 throw new IllegalStateException("strategy bug");
             }
 

@@ -410,6 +410,58 @@ class TestSharedState {
         assertThat(r.hget(hash, "tr")).isEqualTo("3");
     }
 
+    /**
+     * The event script reads each key's hash once per batch and writes it once at the end: a batch of many events
+     * must leave the hash as the same events sent one by one do (successes, tokens, a limit and its reason, a day
+     * change that prunes old days, a failure).
+     */
+    @Test
+    void aBatchOfEventsLeavesTheStateThatTheEventsOneByOneLeave() throws Exception {
+        String script = script("event.lua");
+        RedisCommands<String, String> r = redis.commands();
+        List<List<String>> events = List.of(
+                eventFields(1, "S", 1_000, 0, "", "2026-01-01", "2025-12-02", ""),
+                eventFields(2, "T", 1_001, 0, "", "2026-01-01", "2025-12-02", "10 20 30 40"),
+                eventFields(3, "S", 1_002, 0, "", "2026-01-01", "2025-12-02", ""),
+                eventFields(4, "T", 1_003, 0, "", "2026-01-01", "2025-12-02", "1 2 3 4"),
+                eventFields(5, "R", 1_004, 60_000, "rate_limited", "2026-01-01", "2025-12-02", ""),
+                eventFields(6, "F", 1_005, 0, "", "2026-01-01", "2025-12-02", ""),
+                eventFields(7, "S", 90_000_000_000L, 0, "", "2028-11-06", "2028-10-07", ""),
+                eventFields(8, "T", 90_000_000_001L, 0, "", "2028-11-06", "2028-10-07", "5 6 7 8"),
+                eventFields(9, "S", 90_000_000_002L, 0, "", "2028-11-06", "2028-10-07", ""));
+        String together = prefix + "together:";
+        List<String> all = new ArrayList<>(batchHead("0"));
+        events.forEach(all::addAll);
+        List<Long> answers = r.eval(script, io.lettuce.core.ScriptOutputType.MULTI,
+                new String[] {together + "applied", together + "key:fp"}, all.toArray(String[]::new));
+        assertThat(answers).hasSize(2 * events.size()).doesNotContain(-1L, -2L);
+        String apart = prefix + "apart:";
+        for (int i = 0; i < events.size(); i++) {
+            List<String> one = new ArrayList<>(batchHead(Integer.toString(i)));
+            one.addAll(events.get(i));
+            List<Long> answer = r.eval(script, io.lettuce.core.ScriptOutputType.MULTI,
+                    new String[] {apart + "applied", apart + "key:fp"}, one.toArray(String[]::new));
+            assertThat(answer).containsExactly(1L, (long) i + 1);
+        }
+        Map<String, String> state = r.hgetall(together + "key:fp");
+        assertThat(state).isEqualTo(r.hgetall(apart + "key:fp"))
+                .containsEntry("tr", "6").containsEntry("sr", "4").containsEntry("rsn", "rate_limited")
+                .containsEntry("d:2028-11-06", "2").containsEntry("ti:2028-11-06", "5")
+                .doesNotContainKey("d:2026-01-01").doesNotContainKey("ti:2026-01-01");
+    }
+
+    /** The head of an event batch: the proxy, no announcement, its base, the rules' numbers. */
+    private static List<String> batchHead(String base) {
+        return List.of("proxy-1", "", base, "2", "10", "20", "30", "40", "5", "10");
+    }
+
+    /** One event of key 2 (KEYS[2]) for the event script, without a seed. */
+    private static List<String> eventFields(long seq, String kind, long now, long until, String reason, String today,
+            String oldest, String tokens) {
+        return List.of("13", "2", Long.toString(seq), kind, Long.toString(now), Long.toString(until), reason,
+                "rate_limited", "0", "0", today, oldest, "60000", tokens);
+    }
+
     /** The text of one of the shared state's Lua scripts. */
     private static String script(String name) throws java.io.IOException {
         try (var in = RedisKeyState.class.getResourceAsStream(name)) {

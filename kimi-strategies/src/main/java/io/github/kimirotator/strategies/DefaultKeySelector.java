@@ -12,8 +12,6 @@ import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.github.kimirotator.strategies.health.KeyStatus;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.ToIntFunction;
@@ -50,25 +47,10 @@ public final class DefaultKeySelector implements KeySelector {
     }
 
     @Override
-    public Selection select(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
-            ToIntFunction<String> inFlight) {
-        return select(state, excluded, sessionId, inFlight, OptionalLong.empty());
-    }
-
-    @Override
-    public Selection select(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
-            ToIntFunction<String> inFlight, OptionalLong turn) {
-        return select(state, excluded, sessionId, inFlight, turn, Optional.empty());
-    }
-
-    @Override
-    public Selection select(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
-            ToIntFunction<String> inFlight, OptionalLong turn, Optional<String> sharedSessionKeyId) {
+    public Selection select(AccountsState state, Set<Integer> excluded, ToIntFunction<String> inFlight, Hints hints) {
         Objects.requireNonNull(excluded, "excluded");
         Objects.requireNonNull(inFlight, "inFlight");
-        return choose(state, excluded, sessionId == null ? Optional.empty() : sessionId, inFlight,
-                turn == null ? OptionalLong.empty() : turn,
-                sharedSessionKeyId == null ? Optional.empty() : sharedSessionKeyId);
+        return choose(state, excluded, inFlight, hints == null ? Hints.NONE : hints);
     }
 
     @Override
@@ -79,11 +61,11 @@ public final class DefaultKeySelector implements KeySelector {
     @Override
     public Selection rotate(AccountsState state) {
         Set<Integer> active = state.accounts().isEmpty() ? Set.of() : Set.of(state.safeActiveIndex());
-        return choose(state, active, Optional.empty(), id -> 0, OptionalLong.empty(), Optional.empty());
+        return choose(state, active, id -> 0, Hints.NONE);
     }
 
-    private Selection choose(AccountsState state, Set<Integer> excluded, Optional<String> sessionId,
-            ToIntFunction<String> inFlight, OptionalLong turn, Optional<String> sharedSessionKeyId) {
+    private Selection choose(AccountsState state, Set<Integer> excluded, ToIntFunction<String> inFlight,
+            Hints hints) {
         Instant now = policy.clock().instant();
         List<KeySnapshot> keys = snapshot(state, inFlight, now);
         List<KeyView> candidates = candidates(keys, excluded);
@@ -91,7 +73,7 @@ public final class DefaultKeySelector implements KeySelector {
             return new Selection.NoneEligible(soonestFree(keys, excluded));
         }
         SelectionRequest request = new SelectionRequest(List.copyOf(keys), candidates, state.safeActiveIndex(),
-                sessionId, now, turn, sharedSessionKeyId);
+                hints.sessionId(), now, hints.turn(), hints.sharedSessionKeyId());
         lock.lock();
         try {
             String name = state.effectiveStrategy();
@@ -104,7 +86,7 @@ public final class DefaultKeySelector implements KeySelector {
     private List<KeySnapshot> snapshot(AccountsState state, ToIntFunction<String> inFlight, Instant now) {
         // One fixed instant for the whole view, so a limit cannot end halfway through building it.
         HealthPolicy atNow = new HealthPolicy(Clock.fixed(now, policy.clock().getZone()));
-        String today = LocalDate.ofInstant(now, ZoneOffset.UTC).toString();
+        String today = HealthPolicy.Days.of(now).today();
         List<Account> accounts = state.accounts();
         List<KeySnapshot> keys = new ArrayList<>(accounts.size());
         for (int i = 0; i < accounts.size(); i++) {

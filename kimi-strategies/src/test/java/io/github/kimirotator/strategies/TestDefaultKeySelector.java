@@ -78,7 +78,7 @@ class TestDefaultKeySelector {
     }
 
     Selection select(DefaultKeySelector selector, AccountsState state, Set<Integer> excluded) {
-        return selector.select(state, excluded, Optional.empty(), id -> 0);
+        return selector.select(state, excluded, id -> 0, KeySelector.Hints.NONE);
     }
 
     @Test
@@ -135,8 +135,8 @@ class TestDefaultKeySelector {
                 .dailyRequests(new TreeMap<>(Map.of("2026-03-01", 7L, "2026-03-02", 99L))).build();
         AccountsState state = pool("first", 1, used, limitedFor(key(1), Duration.ofSeconds(90)));
 
-        selector(spy.registry).select(state, Set.of(), Optional.of("ses_1"), id -> id.equals(
-                ApiKeys.id(used.key())) ? 3 : 0);
+        selector(spy.registry).select(state, Set.of(), id -> id.equals(ApiKeys.id(used.key())) ? 3 : 0,
+                KeySelector.Hints.session(Optional.of("ses_1")));
 
         SelectionRequest r = spy.requests.get(0);
         assertThat(r.now()).isEqualTo(NOW);

@@ -52,7 +52,7 @@ public final class AddKeyCommand extends CliCommand {
             added[0] = accounts.size() - 1;
             return state.withAccounts(accounts);
         });
-        context().out().println("Added key [" + added[0] + "] " + Names.escape(storedName[0]) + " (" + ApiKeys.display(theKey) + ")");
+        context().out().println("Added key " + ListKeysCommand.label(added[0], storedName[0], theKey));
         return 0;
     }
 

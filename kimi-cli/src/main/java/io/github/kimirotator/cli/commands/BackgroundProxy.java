@@ -25,6 +25,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -100,11 +101,7 @@ final class BackgroundProxy {
                 .redirectInput(ProcessBuilder.Redirect.from(new File(isWindows() ? "NUL" : "/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectErrorStream(true);
-        // The shared state goes to the proxy through its environment, so a password in the URL stays out of ps.
-        String state = context.stateUrl();
-        if (state != null) {
-            builder.environment().put(GlobalOptions.STATE_VARIABLE, state);
-        }
+        passState(context, builder.environment());
         Process process;
         try {
             if (!Files.exists(log)) {
@@ -161,6 +158,16 @@ final class BackgroundProxy {
         kill(process);
         throw new KimiException(ErrorCode.IO_ERROR, "the proxy did not answer within " + START_TIMEOUT.toSeconds()
                 + " s, so it was stopped; see " + log);
+    }
+
+    /**
+     * Puts the shared state's URL, when there is one, into {@code environment}, the variables of a proxy to
+     * start ({@code start}, {@code run}, the user service): there a password in the URL stays out of the process list.
+     */
+    static void passState(CliContext context, Map<String, String> environment) {
+        if (context.stateUrl() != null) {
+            environment.put(GlobalOptions.STATE_VARIABLE, context.stateUrl());
+        }
     }
 
     /**

@@ -11,6 +11,8 @@ import io.github.kimirotator.strategies.health.HealthPolicy;
 import java.util.List;
 
 public final class ClearLimitsCommand extends CliCommand {
+    private static final String EXPECTED = "a number or all";
+
     @Override
     protected CommandModel model() {
         return command("clear-limits", "Clear rate/billing limits and re-enable disabled keys.")
@@ -26,14 +28,14 @@ public final class ClearLimitsCommand extends CliCommand {
         // The shared state first: when it cannot be reached, the file stays as it was.
         AccountsState current = store.read();
         context().clearSharedLimits(all ? current.accounts().stream().map(Account::key).toList()
-                : List.of(current.accounts().get(Arguments.index(target, current)).key()));
+                : List.of(current.accounts().get(Arguments.index(target, current, EXPECTED)).key()));
         store.update(state -> {
             if (all) {
                 List<Account> cleared = state.accounts().stream().map(HealthPolicy::clearLimits).toList();
                 what[0] = cleared.isEmpty() ? null : "all " + cleared.size() + (cleared.size() == 1 ? " key" : " keys");
                 return state.withAccounts(cleared);
             }
-            int i = Arguments.index(target, state);
+            int i = Arguments.index(target, state, EXPECTED);
             what[0] = "key [" + i + "] " + Names.escape(state.accounts().get(i).name());
             return state.withAccount(i, HealthPolicy::clearLimits);
         });

@@ -16,12 +16,14 @@ import java.time.Clock;
 import java.util.Arrays;
 
 public final class ExportKeysCommand extends CliCommand {
+    private static final String DEFAULT_FILE = "kimi-keys-backup.json.enc";
+
     @Override
     protected CommandModel model() {
         return command("export-keys", "Write an encrypted backup of the keys, their statistics and the settings.")
                 .environment("  " + Passwords.VARIABLE + "  the password (at least 8 characters), when there is",
                         "                         no console and no --password-stdin")
-                .parameter("FILE", "0..1", Path.class, Path.of("kimi-keys-backup.json.enc"),
+                .parameter("FILE", "0..1", Path.class, Path.of(DEFAULT_FILE),
                         "Target file (default: kimi-keys-backup.json.enc).")
                 .flag("--password-stdin", "Read the password from the first line of stdin.")
                 .option("--format", "v2|seed", "v2", "v2 (default: Argon2id + AES-GCM) or seed (readable by opencode-kimi-rotator).")
@@ -35,6 +37,11 @@ public final class ExportKeysCommand extends CliCommand {
         String format = value("--format");
         boolean force = value("--force");
         BackupFormat backupFormat = BackupFormat.fromCliName(format);
+        if (Files.isDirectory(file)) {
+            // --force would not help: a folder is never written over.
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, file + " is a folder: give the backup's file name, e.g. "
+                    + file.resolve(DEFAULT_FILE));
+        }
         if (Files.exists(file) && !force) {
             throw new KimiException(ErrorCode.TARGET_EXISTS, file + " already exists; use --force to overwrite it");
         }

@@ -1,5 +1,6 @@
 package io.github.kimirotator.cli.commands;
 
+import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.Names;
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
@@ -80,6 +81,11 @@ public final class ListKeysCommand extends CliCommand {
                 return failures > 0 ? ansi.yellow("⚠️  " + failures + " consecutive failure" + (failures == 1 ? "" : "s"))
                         : ansi.green("✓ Active");
         }
+    }
+
+    /** A key as the commands name it: {@code [index] name (sk-kimi-...last4)}, the name escaped. */
+    static String label(int index, String name, String key) {
+        return "[" + index + "] " + Names.escape(name) + " (" + ApiKeys.display(key) + ")";
     }
 
     static String human(Duration d) {

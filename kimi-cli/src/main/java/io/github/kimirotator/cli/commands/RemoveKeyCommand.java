@@ -2,8 +2,6 @@ package io.github.kimirotator.cli.commands;
 
 import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
-import io.github.kimirotator.api.ApiKeys;
-import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.cli.CommandModel;
@@ -38,15 +36,14 @@ public final class RemoveKeyCommand extends CliCommand {
             }
             return state.withAccounts(accounts).withActiveIndex(active);
         });
-        context().out().println("Removed key [" + at[0] + "] " + Names.escape(removed[0].name()) + " ("
-                + ApiKeys.display(removed[0].key()) + ")");
+        context().out().println("Removed key " + ListKeysCommand.label(at[0], removed[0].name(), removed[0].key()));
         if (wasActive[0]) {
             if (after.accounts().isEmpty()) {
                 context().out().println("That was the last key; add one with: " + context().programName() + " add-key sk-kimi-...");
             } else {
                 Account now = after.accounts().get(after.safeActiveIndex());
-                context().out().println("It was the active key; active now: [" + after.safeActiveIndex() + "] "
-                        + Names.escape(now.name()) + " (" + ApiKeys.display(now.key()) + ")");
+                context().out().println("It was the active key; active now: "
+                        + ListKeysCommand.label(after.safeActiveIndex(), now.name(), now.key()));
             }
         }
         return 0;

@@ -1,8 +1,6 @@
 package io.github.kimirotator.cli.commands;
 
-import io.github.kimirotator.api.Names;
 import io.github.kimirotator.api.Account;
-import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.api.strategy.Selection;
@@ -40,7 +38,7 @@ public final class RotateCommand extends CliCommand {
                     + none.soonestFree().map(at -> "; the next one frees up at " + at).orElse("")
                     + " (see '" + context().programName() + " list-keys')");
         });
-        context().out().println("Rotated to key [" + to[0] + "] " + Names.escape(chosen[0].name()) + " (" + ApiKeys.display(chosen[0].key()) + ")");
+        context().out().println("Rotated to key " + ListKeysCommand.label(to[0], chosen[0].name(), chosen[0].key()));
         return 0;
     }
 }

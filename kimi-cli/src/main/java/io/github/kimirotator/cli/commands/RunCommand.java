@@ -34,9 +34,11 @@ public final class RunCommand extends CliCommand {
         CommandModel model = command("run", "Run a client (e.g. claude) pointed at the proxy of this accounts file, starting one in"
                 + " the background if none runs.")
                 .environment(
-                        "  sets ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN and OPENCODE_CONFIG_CONTENT for COMMAND, removes",
-                        "  ANTHROPIC_API_KEY, and sets ANTHROPIC_MODEL, ANTHROPIC_SMALL_FAST_MODEL unless they are set;",
-                        "  KIMI_ROTATOR_UPSTREAM   the upstream of a proxy it starts when --upstream is not given")
+                        "  sets ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN and OPENCODE_CONFIG_CONTENT",
+                        "  for COMMAND, removes ANTHROPIC_API_KEY, and sets ANTHROPIC_MODEL and",
+                        "  ANTHROPIC_SMALL_FAST_MODEL unless they are set;",
+                        "  KIMI_ROTATOR_UPSTREAM   the upstream of a proxy it starts when --upstream is",
+                        "                          not given")
                 .flag("--stop-after", "Stop the proxy when COMMAND ends, if this run started it and no other client used it meanwhile.");
         return ServeOptions.addTo(model)
                 .parameter("COMMAND", "1..*", List.class, new ArrayList<String>(),
@@ -47,13 +49,13 @@ public final class RunCommand extends CliCommand {
     protected int run() throws InterruptedException {
         stopAfter = value("--stop-after");
         command = value("COMMAND");
-        ServeOptions options = new ServeOptions(this);
-        options.toConfig(context().environment());
+        ServeOptions options = ServeOptions.of(this, context().environment());
+        options.toConfig();
         checkRunnable(command.get(0));
         BackgroundProxy proxies = new BackgroundProxy(context());
         PrintStream err = context().err();
         Optional<BackgroundProxy.Running> existing = proxies.find();
-        BackgroundProxy.Running proxy = existing.orElseGet(() -> proxies.start(options.toArgs()));
+        BackgroundProxy.Running proxy = existing.orElseGet(() -> proxies.start(options.allArgs()));
         boolean started = existing.isEmpty();
         if (started) {
             err.println(context().programName() + ": started a proxy at " + proxy.url() + " (pid " + proxy.pid() + ")"

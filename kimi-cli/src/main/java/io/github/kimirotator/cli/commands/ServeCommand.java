@@ -53,10 +53,10 @@ public final class ServeCommand extends CliCommand {
 
     @Override
     protected int run() throws InterruptedException {
-        options = new ServeOptions(this);
+        options = ServeOptions.of(this, context().environment());
         detached = value("--detached");
         ConfigPaths paths = context().get(ConfigPaths.class);
-        ProxyConfig config = options.toConfig(context().environment());
+        ProxyConfig config = options.toConfig();
         Path ownDir = paths.ownDir();
         if (detached) {
             detach(ownDir.resolve(BackgroundProxy.LOG_NAME));

@@ -5,7 +5,6 @@ import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.CliContext;
-import io.github.kimirotator.cli.GlobalOptions;
 import io.github.kimirotator.storage.ConfigPaths;
 import io.github.kimirotator.storage.PrivateFiles;
 import java.io.IOException;
@@ -68,15 +67,13 @@ public final class ServiceCommand extends CliCommand {
     }
 
     /**
-     * The service's variables: this Java, and the shared state when it is on Redis (in the environment, as for
-     * {@code start}, so that a password in its URL stays out of the process list; the unit file is private).
+     * The service's variables: this Java, and the shared state when it is on Redis (as for {@code start}; the unit
+     * file is private).
      */
     private static Map<String, String> environment(CliContext context, Path javaHome) {
         Map<String, String> environment = new LinkedHashMap<>();
         environment.put("JAVA_HOME", javaHome.toString());
-        if (context.stateUrl() != null) {
-            environment.put(GlobalOptions.STATE_VARIABLE, context.stateUrl());
-        }
+        BackgroundProxy.passState(context, environment);
         return environment;
     }
 
@@ -85,16 +82,18 @@ public final class ServiceCommand extends CliCommand {
         protected CommandModel model() {
             return ServeOptions.addTo(command("install", "Write the user service (systemd user unit on Linux, launchd agent on macOS)"
                     + " and print how to enable it. The serve options given here are the service's.")
+                    .environment("  KIMI_ROTATOR_UPSTREAM   the service's upstream when --upstream is not given",
+                            "  KIMI_ROTATOR_STATE      the service's shared state when --state is not given")
                     .flag("--enable", "Also enable and start it now (runs the printed commands)."));
         }
 
         @Override
         protected int run() throws IOException, InterruptedException {
             boolean enable = value("--enable");
-            ServeOptions options = new ServeOptions(this);
+            ServeOptions options = ServeOptions.of(this, context().environment());
             // Refused here, not by a service failing at every login.
-            options.toConfig(context().environment());
-            Platform platform = platform(context(), options.givenArgs(this, context().environment()));
+            options.toConfig();
+            Platform platform = platform(context(), options.givenArgs());
             Files.createDirectories(platform.file().getParent());
             PrivateFiles.replace(platform.file(), platform.text().getBytes(StandardCharsets.UTF_8));
             context().out().println("Wrote the " + platform.kind() + " " + platform.file());

@@ -15,7 +15,7 @@ public final class SetAutoRefreshCommand extends CliCommand {
     @Override
     protected int run() {
         String value = value("true|false");
-        boolean on = Arguments.bool("value", value);
+        boolean on = Arguments.bool("auto-refresh setting", value);
         context().get(AccountsStore.class).update(state ->
                 state.autoRefreshHealth() == on ? state : state.withAutoRefreshHealth(on));
         context().out().println("Health auto-refresh: " + (on ? "enabled" : "disabled"));

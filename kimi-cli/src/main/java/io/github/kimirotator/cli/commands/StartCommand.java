@@ -14,8 +14,8 @@ public final class StartCommand extends CliCommand {
 
     @Override
     protected int run() {
-        ServeOptions options = new ServeOptions(this);
-        options.toConfig(context().environment());
+        ServeOptions options = ServeOptions.of(this, context().environment());
+        options.toConfig();
         BackgroundProxy proxies = new BackgroundProxy(context());
         Optional<BackgroundProxy.Running> running = proxies.find();
         if (running.isPresent()) {
@@ -23,7 +23,7 @@ public final class StartCommand extends CliCommand {
                     + running.get().pid() + ")");
             return 0;
         }
-        BackgroundProxy.Running started = proxies.start(options.toArgs());
+        BackgroundProxy.Running started = proxies.start(options.allArgs());
         context().out().println("Started a proxy at " + started.url() + " (pid " + started.pid() + "); log: "
                 + proxies.logFile());
         String program = context().programName();

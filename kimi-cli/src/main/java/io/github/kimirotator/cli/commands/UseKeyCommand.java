@@ -1,7 +1,6 @@
 package io.github.kimirotator.cli.commands;
 
 import io.github.kimirotator.api.Account;
-import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.Names;
 import io.github.kimirotator.cli.Arguments;
 import io.github.kimirotator.cli.CliCommand;
@@ -31,7 +30,7 @@ public final class UseKeyCommand extends CliCommand {
         });
         Account key = chosen[0];
         String label = "[" + at[0] + "] " + Names.escape(key.name());
-        context().out().println("Active key: " + label + " (" + ApiKeys.display(key.key()) + ")");
+        context().out().println("Active key: " + ListKeysCommand.label(at[0], key.name(), key.key()));
         HealthPolicy policy = context().get(HealthPolicy.class);
         String clear = "'" + context().programName() + " clear-limits " + at[0] + "'";
         KeyStatus status = policy.status(key);

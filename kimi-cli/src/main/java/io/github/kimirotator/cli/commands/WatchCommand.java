@@ -57,7 +57,7 @@ public final class WatchCommand extends CliCommand {
         token = LocalToken.load(ownDir);
         http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
         // The first look decides: no proxy, or a refused token, is an error (exit 1), not an empty screen.
-        List<String> first = render(fetch());
+        List<String> first = render(fetch(), context().programName());
         PrintStream out = context().out();
         if (once) {
             first.forEach(out::println);
@@ -95,7 +95,7 @@ public final class WatchCommand extends CliCommand {
     /** The next frame; while the proxy does not answer, a line saying so. */
     private List<String> lookAgain() throws InterruptedException {
         try {
-            return render(fetch());
+            return render(fetch(), context().programName());
         } catch (KimiException e) {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
@@ -122,7 +122,7 @@ public final class WatchCommand extends CliCommand {
         } catch (IOException e) {
             throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "no proxy answers at " + base + " ("
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
-                    + "); start one with 'kimi-rotator serve' or pass --url", e);
+                    + "); start one with '" + context().programName() + " serve' or pass --url", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "interrupted while asking " + base, e);
@@ -143,8 +143,8 @@ public final class WatchCommand extends CliCommand {
         }
     }
 
-    /** The picture: one line per key, then the totals of the current minute. */
-    static List<String> render(Look look) {
+    /** The picture: one line per key, then the totals of the current minute; hints name the command {@code program}. */
+    static List<String> render(Look look, String program) {
         JsonNode status = look.status();
         JsonNode minutes = look.history().path("minutes");
         JsonNode thisMinute = minutes.isArray() && minutes.size() > 0 ? minutes.get(minutes.size() - 1) : MAPPER.createObjectNode();
@@ -165,7 +165,7 @@ public final class WatchCommand extends CliCommand {
                     key.path("requestsToday").asLong(), tokens.path("input").asLong(), tokens.path("output").asLong()));
         }
         if (!status.path("keys").elements().hasNext()) {
-            lines.add("  No keys yet: add one with 'kimi-rotator add-key'.");
+            lines.add("  No keys yet: add one with '" + program + " add-key'.");
         }
         lines.add("");
         lines.add("This minute: " + sum(thisMinute.path("requests")) + " requests, " + thisMinute.path("failovers").asLong()

@@ -7,6 +7,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * No shared state: each key's state lives in the accounts file alone, which the proxy and the CLI already
@@ -19,9 +21,11 @@ public final class FileKeyState implements KeyStateBackend {
         this.status = new Status("file", false, true, clock.instant());
     }
 
+    private static final CompletionStage<Shared> NOTHING = CompletableFuture.completedStage(Shared.NONE);
+
     @Override
-    public Shared refresh(AccountsState local, boolean turn, Optional<String> session) {
-        return Shared.NONE;
+    public CompletionStage<Shared> refresh(AccountsState local, boolean turn, Optional<String> session) {
+        return NOTHING;
     }
 
     @Override
@@ -45,7 +49,7 @@ public final class FileKeyState implements KeyStateBackend {
     }
 
     @Override
-    public boolean refreshMayBlock() {
+    public boolean waitsForIo() {
         return false;
     }
 

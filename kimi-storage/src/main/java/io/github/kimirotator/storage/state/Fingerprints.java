@@ -16,6 +16,8 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Fingerprints {
     private final byte[] secret;
     private final Map<String, String> cache = new ConcurrentHashMap<>();
+    /** Each thread's HMAC, keyed once: sessions are named on every session-affinity request. */
+    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
 
     /** @param secret the team secret ({@code KIMI_ROTATOR_STATE_SECRET}); null or empty for plain SHA-256 */
     public Fingerprints(String secret) {
@@ -48,11 +50,19 @@ public final class Fingerprints {
             if (secret == null) {
                 return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(input));
             }
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(input));
+            return HexFormat.of().formatHex(macs.get().doFinal(input));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+
+    private Mac newMac() {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA-256 is not available", e);
         }
     }
 }

@@ -26,8 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -40,6 +38,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -104,10 +103,6 @@ public final class RedisKeyState implements KeyStateBackend {
     private volatile long ackedSeq;
     private final AtomicLong journalVersion = new AtomicLong();
     private final AtomicLong invalidations = new AtomicLong();
-    private final Object turns = new Object();
-    /** Guarded by {@code turns}: selections waiting for a turn, a fetch on its way. */
-    private final ArrayDeque<CompletableFuture<Long>> turnWaiters = new ArrayDeque<>();
-    private boolean fetchingTurns;
     /** This proxy's copy of the shared session table, by session hash; bounded as the strategy's own table. */
     private final Map<String, SessionEntry> sessions = new java.util.LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -124,6 +119,8 @@ public final class RedisKeyState implements KeyStateBackend {
     private final java.util.Set<String> seeded = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile StatefulRedisPubSubConnection<String, String> pubSub;
     private volatile Snapshot snapshot = Snapshot.EMPTY;
+    /** The last read sent for a request; requests that need the same read while it is on its way share it. */
+    private volatile Reading reading;
     private volatile Overlaid overlaid;
     /** Each shared key's state as this proxy sees it: the snapshot with its own newer events applied. */
     private volatile Map<String, Account> sharedByFp = Map.of();
@@ -142,6 +139,10 @@ public final class RedisKeyState implements KeyStateBackend {
     private record Snapshot(Map<String, Map<String, String>> byFp, long appliedSeq, long readAtNanos,
             long invalidationsAtRead, java.util.Set<String> fps) {
         static final Snapshot EMPTY = new Snapshot(Map.of(), -1, Long.MIN_VALUE / 2, -1, java.util.Set.of());
+    }
+
+    /** A read on its way: sent after the {@code invalidations}-th announced change, for the keys {@code fps}. */
+    private record Reading(long invalidations, java.util.Set<String> fps, CompletableFuture<Void> done) {
     }
 
     /** The last overlay, reused while nothing it depends on has changed. */
@@ -241,74 +242,70 @@ public final class RedisKeyState implements KeyStateBackend {
     // ---------------------------------------------------------------- request path
 
     @Override
-    public Shared refresh(AccountsState local, boolean turn, Optional<String> session) {
+    public CompletionStage<Shared> refresh(AccountsState local, boolean turn, Optional<String> session) {
+        Optional<String> name = session.map(fingerprints::ofSession);
+        Shared alone = name.isEmpty() ? Shared.NONE : new Shared(OptionalLong.empty(), Optional.empty(), name);
         StatefulRedisConnection<String, String> c = connection;
         if (!status.connected() || c == null) {
-            return Shared.NONE;
+            return CompletableFuture.completedStage(alone);
         }
-        Snapshot s = snapshot;
-        boolean fresh = System.nanoTime() - s.readAtNanos() < TimeUnit.MILLISECONDS.toNanos(SNAPSHOT_MILLIS)
-                && s.invalidationsAtRead() == invalidations.get() && s.fps().containsAll(fpsOf(local));
         try {
             // Everything this selection needs from Redis is asked at once, so it waits one round trip at most.
-            SessionLookup lookup = session.isPresent() ? lookUp(c, session.get()) : null;
+            SessionLookup lookup = name.isPresent() ? lookUp(c, name.get()) : null;
             CompletableFuture<Long> myTurn = turn ? takeTurn(c) : null;
-            if (!fresh) {
-                read(c, local);
+            CompletableFuture<Void> read = fresh(local) ? null : read(c, local);
+            List<CompletableFuture<?>> asked = new ArrayList<>(3);
+            for (CompletableFuture<?> f : java.util.Arrays.asList(lookup == null ? null : lookup.pending, myTurn, read)) {
+                if (f != null) {
+                    asked.add(f);
+                }
             }
-            long deadline = System.nanoTime() + timeout.toNanos();
-            OptionalLong t = myTurn == null ? OptionalLong.empty()
-                    : OptionalLong.of(myTurn.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
-            Optional<String> key = lookup == null ? Optional.empty() : lookup.key(local, deadline);
-            return t.isEmpty() && key.isEmpty() ? Shared.NONE : new Shared(t, key);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Shared.NONE;
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            if (asked.isEmpty()) {
+                return CompletableFuture.completedStage(shared(local, name, lookup, myTurn));
+            }
+            // Continues on the thread the last answer arrives on (Lettuce's), or on the timeout's.
+            return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).handle((ignored, failure) -> {
+                if (failure != null) {
+                    down(failure);
+                    return alone;
+                }
+                return shared(local, name, lookup, myTurn);
+            });
+        } catch (RuntimeException e) {
             down(e);
-            return Shared.NONE;
+            return CompletableFuture.completedStage(alone);
         }
+    }
+
+    /** Whether the snapshot covers {@code local}'s keys, is young enough and no change was announced since. */
+    private boolean fresh(AccountsState local) {
+        Snapshot s = snapshot;
+        return System.nanoTime() - s.readAtNanos() < TimeUnit.MILLISECONDS.toNanos(SNAPSHOT_MILLIS)
+                && s.invalidationsAtRead() == invalidations.get() && s.fps().containsAll(fpsOf(local));
+    }
+
+    /** What the selection gets, once every answer asked for it is in. */
+    private Shared shared(AccountsState local, Optional<String> name, SessionLookup lookup, CompletableFuture<Long> turn) {
+        OptionalLong t = turn == null ? OptionalLong.empty() : OptionalLong.of(turn.join());
+        Optional<String> key = lookup == null ? Optional.empty() : lookup.key(local);
+        return t.isEmpty() && key.isEmpty() && name.isEmpty() ? Shared.NONE : new Shared(t, key, name);
     }
 
     /**
-     * This selection's round-robin turn from the shared counter. Selections that arrive while a fetch is on its
-     * way share the next one ({@code INCRBY} by their number), so they neither queue behind one another's round
-     * trips nor send a command each. No turn is fetched ahead of a selection: every number of the counter is
-     * used, so over all proxies together each key's share stays within one of an exact rotation (a number held
-     * ahead by each proxy would be lost when the requests stop, and the shares could differ by the number of
-     * proxies).
+     * This selection's round-robin turn from the shared counter: an {@code INCR} of its own, sent at once, so
+     * that it waits behind no other selection's round trip (Redis answers pipelined commands in order). No turn
+     * is fetched ahead of a selection: every number of the counter is used, so over all proxies together each
+     * key's share stays within one of an exact rotation (a number held ahead by each proxy would be lost when
+     * the requests stop, and the shares could differ by the number of proxies).
      */
     private CompletableFuture<Long> takeTurn(StatefulRedisConnection<String, String> c) {
-        synchronized (turns) {
-            CompletableFuture<Long> mine = new CompletableFuture<>();
-            turnWaiters.add(mine);
-            if (!fetchingTurns) {
-                fetchTurns(c);
-            }
-            return mine;
-        }
+        return within(c.async().incr(prefix + "rr"));
     }
 
-    /** Fetches a turn for each waiting selection; called holding {@code turns}. */
-    private void fetchTurns(StatefulRedisConnection<String, String> c) {
-        int n = turnWaiters.size();
-        fetchingTurns = true;
-        c.async().incrby(prefix + "rr", n).whenComplete((last, failure) -> {
-            synchronized (turns) {
-                fetchingTurns = false;
-                if (failure != null) {
-                    turnWaiters.forEach(w -> w.completeExceptionally(failure));
-                    turnWaiters.clear();
-                    return;
-                }
-                for (long t = last - n + 1; t <= last; t++) {
-                    turnWaiters.poll().complete(t);
-                }
-                if (!turnWaiters.isEmpty()) {
-                    fetchTurns(c);
-                }
-            }
-        });
+    /** {@code answer}, failed with a {@link TimeoutException} when Redis does not give it within the timeout. */
+    private <T> CompletableFuture<T> within(CompletionStage<T> answer) {
+        // A copy: the timeout must not complete Lettuce's own command.
+        return answer.toCompletableFuture().copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     // ---------------------------------------------------------------- shared session table
@@ -331,13 +328,13 @@ public final class RedisKeyState implements KeyStateBackend {
             this.versionAtAsk = versionAtAsk;
         }
 
-        Optional<String> key(AccountsState local, long deadline)
-                throws InterruptedException, ExecutionException, TimeoutException {
+        /** The key the table gives; called once {@code pending} (if any) is complete. */
+        Optional<String> key(AccountsState local) {
             String fp;
             if (known != null) {
                 fp = known.fp();
             } else {
-                fp = pending.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                fp = pending.join();
                 synchronized (sessions) {
                     // An announcement that came meanwhile may make this answer old: then it is not kept.
                     if (sessionVersion.get() == versionAtAsk && !sessions.containsKey(hash)) {
@@ -357,8 +354,7 @@ public final class RedisKeyState implements KeyStateBackend {
         }
     }
 
-    private SessionLookup lookUp(StatefulRedisConnection<String, String> c, String session) {
-        String hash = fingerprints.ofSession(session);
+    private SessionLookup lookUp(StatefulRedisConnection<String, String> c, String hash) {
         long version = sessionVersion.get();
         SessionEntry known;
         synchronized (sessions) {
@@ -367,12 +363,16 @@ public final class RedisKeyState implements KeyStateBackend {
         if (known != null && System.nanoTime() - known.seenNanos() < SESSION_CACHE_NANOS) {
             return new SessionLookup(hash, known, null, version);
         }
-        return new SessionLookup(hash, null, c.async().get(prefix + "session:" + hash).toCompletableFuture(), version);
+        return new SessionLookup(hash, null, within(c.async().get(prefix + "session:" + hash)), version);
     }
 
     @Override
-    public void rememberSession(String session, String key, Optional<String> followed, Instant at, Duration idle) {
-        String hash = fingerprints.ofSession(session);
+    public void rememberSession(Shared asked, String key, Instant at, Duration idle) {
+        if (asked.sessionName().isEmpty()) {
+            return;
+        }
+        String hash = asked.sessionName().get();
+        Optional<String> followed = asked.sessionKey();
         String fp = fingerprints.of(key);
         // Followed the table: kept only if the table still says so. Else a move (or a new session): written.
         String expected = followed.isPresent() && followed.get().equals(key) ? fp : "";
@@ -422,29 +422,40 @@ public final class RedisKeyState implements KeyStateBackend {
         }
     }
 
-    private void read(StatefulRedisConnection<String, String> c, AccountsState local)
-            throws InterruptedException, ExecutionException, TimeoutException {
+    /**
+     * Reads the shared fields of {@code local}'s keys (one script call) and installs them as the snapshot. A read
+     * already on its way that covers the same keys and was sent after the last announced change is shared
+     * rather than sent again.
+     */
+    private CompletableFuture<Void> read(StatefulRedisConnection<String, String> c, AccountsState local) {
         List<String> fps = fpsOf(local);
+        long inv = invalidations.get();
+        Reading current = reading;
+        if (current != null && !current.done().isDone() && current.invalidations() == inv
+                && current.fps().containsAll(fps)) {
+            return current.done();
+        }
         String[] keys = new String[fps.size() + 1];
         keys[0] = prefix + "applied";
         for (int i = 0; i < fps.size(); i++) {
             keys[i + 1] = prefix + "key:" + fps.get(i);
         }
-        long inv = invalidations.get();
         long acked = ackedSeq;
         long started = System.nanoTime();
-        List<Object> out = eval(c.async(), READ, keys, proxyId)
-                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        Map<String, Map<String, String>> byFp = new HashMap<>();
-        for (int i = 0; i < fps.size(); i++) {
-            Map<String, String> fields = pairs(out.get(i + 1));
-            if (!fields.isEmpty()) {
-                byFp.put(fps.get(i), fields);
+        CompletableFuture<Void> done = within(eval(c.async(), READ, keys, proxyId)).thenAccept(out -> {
+            Map<String, Map<String, String>> byFp = new HashMap<>();
+            for (int i = 0; i < fps.size(); i++) {
+                Map<String, String> fields = pairs(out.get(i + 1));
+                if (!fields.isEmpty()) {
+                    byFp.put(fps.get(i), fields);
+                }
             }
-        }
-        long applied = (Long) out.get(0);
-        Snapshot s = new Snapshot(byFp, applied, started, inv, java.util.Set.copyOf(fps));
-        install(s, Math.max(applied, acked), local);
+            long applied = (Long) out.get(0);
+            Snapshot s = new Snapshot(byFp, applied, started, inv, java.util.Set.copyOf(fps));
+            install(s, Math.max(applied, acked), local);
+        });
+        reading = new Reading(inv, java.util.Set.copyOf(fps), done);
+        return done;
     }
 
     /**
@@ -580,12 +591,12 @@ public final class RedisKeyState implements KeyStateBackend {
     public void sync(AccountsState local) {
         StatefulRedisConnection<String, String> c = requireConnection();
         try {
-            read(c, local);
+            read(c, local).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw unreachable(e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw unreachable(e);
+        } catch (ExecutionException e) {
+            throw unreachable(e.getCause() instanceof Exception cause ? cause : e);
         }
     }
 
@@ -801,11 +812,11 @@ public final class RedisKeyState implements KeyStateBackend {
         } else {
             throw new IllegalArgumentException("not a shared event: " + e);
         }
-        LocalDate today = LocalDate.ofInstant(p.at(), ZoneOffset.UTC);
+        HealthPolicy.Days days = HealthPolicy.Days.of(p.at());
         List<String> args = new ArrayList<>(List.of(Integer.toString(keyIndex), Long.toString(p.seq()), kind,
                 Long.toString(now), Long.toString(Math.min(until, MAX_TIME)), reason, HealthPolicy.REASON_RATE_LIMITED,
-                soft ? "1" : "0", Long.toString(now + HealthPolicy.DEFAULT_RETRY_AFTER.toMillis()), today.toString(),
-                today.minusDays(HealthPolicy.DAILY_DAYS_KEPT - 1L).toString(),
+                soft ? "1" : "0", Long.toString(now + HealthPolicy.DEFAULT_RETRY_AFTER.toMillis()), days.today(),
+                days.oldestKept(),
                 Long.toString(p.autoRecover() && p.cooldownMinutes() > 0
                         ? Duration.ofMinutes(p.cooldownMinutes()).toMillis() : 0),
                 tokens));
@@ -904,13 +915,17 @@ public final class RedisKeyState implements KeyStateBackend {
         }
     }
 
-    private synchronized void down(Exception e) {
+    private synchronized void down(Throwable e) {
         if (status.connected()) {
             status = new Status("redis", true, false, clock.instant());
         }
         if (!downLogged) {
             downLogged = true;
-            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            Throwable cause = e;
+            while ((cause instanceof ExecutionException || cause instanceof java.util.concurrent.CompletionException)
+                    && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
             LOG.warn("shared state on redis {} unreachable ({}); serving from local state until it is back",
                     display, cause instanceof TimeoutException ? "no answer within " + timeout.toMillis() + " ms"
                             : why(cause));

@@ -42,7 +42,78 @@ local appliedNow = redis.call('HGET', appliedKey, proxy)
 if appliedNow then appliedNow = tonumber(appliedNow) end
 local appliedChanged = false
 
--- One event; A its fields (see above). Returns {code, value}. One read and one write of the key's hash.
+-- Each key's fields as this batch has made them: read once (HMGET) when the batch first meets the key and written
+-- once (HSET) at its end, so that a batch of many events costs about what one event costs. The outcome is that of
+-- applying the events one by one. Per key: the numbers, 'rsn' (nil for none) and 'storedRsn' (what the hash holds),
+-- and per day met its request count and token counts, with what changed.
+local cache = {}
+local fields = {'h', 'rl', 'bl', 'cf', 'cb', 'tr', 'sr', 'lu', 'dis', 'rsn', 'lp', 'lr'}
+
+local function load(k)
+  local f = redis.call('HMGET', k, unpack(fields))
+  -- A key's hash always holds its health: without it the key is not here.
+  if not f[1] then return nil end
+  local rsn = f[10]
+  if rsn == false or rsn == '' then rsn = nil end
+  local c = {h = tonumber(f[1]) or 100, rl = tonumber(f[2]) or 0, bl = tonumber(f[3]) or 0, cf = tonumber(f[4]) or 0,
+    cb = tonumber(f[5]) or 0, tr = tonumber(f[6]) or 0, sr = tonumber(f[7]) or 0, lu = tonumber(f[8]) or 0,
+    dis = f[9] == '1', rsn = rsn, storedRsn = rsn, lp = tonumber(f[11]) or 0, lr = tonumber(f[12]) or 0,
+    days = {}, dirty = false}
+  cache[k] = c
+  return c
+end
+
+-- The counts of day 'today' of key k: n requests, t the four token counts (nil where the hash has none).
+local function day(k, c, today)
+  local d = c.days[today]
+  if not d then
+    local f = redis.call('HMGET', k, 'd:' .. today, 'ti:' .. today, 'to:' .. today, 'tc:' .. today, 'tw:' .. today)
+    d = {n = tonumber(f[1]), t = f[2] and {tonumber(f[2]) or 0, tonumber(f[3]) or 0, tonumber(f[4]) or 0,
+      tonumber(f[5]) or 0} or nil, nChanged = false, tChanged = false}
+    c.days[today] = d
+  end
+  return d
+end
+
+-- Forgets the cached counts of days before 'oldest' that prune just removed from the hash.
+local function pruned(c, oldest, tokens)
+  for d, counts in pairs(c.days) do
+    if d < oldest then
+      if tokens then counts.t = nil; counts.tChanged = false else counts.n = nil; counts.nChanged = false end
+    end
+  end
+end
+
+local function write(k, c)
+  if not c.dirty then return end
+  local args = {'h', c.h, 'rl', c.rl, 'bl', c.bl, 'cf', c.cf, 'cb', c.cb, 'tr', c.tr, 'sr', c.sr, 'lu', c.lu,
+    'dis', c.dis and '1' or '0', 'lp', c.lp, 'lr', c.lr}
+  for today, d in pairs(c.days) do
+    if d.nChanged then
+      args[#args + 1] = 'd:' .. today
+      args[#args + 1] = d.n
+    end
+    if d.tChanged then
+      args[#args + 1] = 'ti:' .. today
+      args[#args + 1] = d.t[1]
+      args[#args + 1] = 'to:' .. today
+      args[#args + 1] = d.t[2]
+      args[#args + 1] = 'tc:' .. today
+      args[#args + 1] = d.t[3]
+      args[#args + 1] = 'tw:' .. today
+      args[#args + 1] = d.t[4]
+    end
+  end
+  if c.rsn then
+    args[#args + 1] = 'rsn'
+    args[#args + 1] = c.rsn
+  elseif c.storedRsn then
+    redis.call('HDEL', k, 'rsn')
+  end
+  redis.call('HSET', k, unpack(args))
+end
+
+-- One event; A its fields (see above). Returns {code, value}.
 local function apply(A)
   local k = KEYS[tonumber(A[1])]
   local seq = tonumber(A[2])
@@ -54,123 +125,111 @@ local function apply(A)
     -- at a later event that overtook it; otherwise the earlier events would later count as applied and be lost.
     if seq ~= base + 1 then return {-1, base} end
   end
-  local kind = A[3]
-  local today = A[10]
-  local names = {'h', 'rl', 'bl', 'cf', 'cb', 'tr', 'sr', 'lu', 'dis', 'rsn', 'lp', 'lr', 'd:' .. today,
-    'ti:' .. today, 'to:' .. today, 'tc:' .. today, 'tw:' .. today}
-  local f = redis.call('HMGET', k, unpack(names))
-  -- A key's hash always holds its health: without it the key is not here.
-  if not f[1] then
+  local c = cache[k] or load(k)
+  if not c then
     if A[14] == '-' then return {-2, seq} end
     if #A > 14 then
       local seed = {}
       for i = 14, #A do seed[#seed + 1] = A[i] end
       redis.call('HSET', k, unpack(seed))
-      f = redis.call('HMGET', k, unpack(names))
+      c = load(k)
+    end
+    if not c then
+      c = {h = 100, rl = 0, bl = 0, cf = 0, cb = 0, tr = 0, sr = 0, lu = 0, dis = false, lp = 0, lr = 0, days = {},
+        dirty = false}
+      cache[k] = c
     end
   end
   appliedNow = seq
   appliedChanged = true
+  c.dirty = true
 
-  local h = tonumber(f[1]) or 100
-  local rl = tonumber(f[2]) or 0
-  local bl = tonumber(f[3]) or 0
-  local cf = tonumber(f[4]) or 0
-  local cb = tonumber(f[5]) or 0
-  local tr = tonumber(f[6]) or 0
-  local sr = tonumber(f[7]) or 0
-  local lu = tonumber(f[8]) or 0
-  local dis = f[9] == '1'
-  local oldRsn = f[10]
-  if oldRsn == false or oldRsn == '' then oldRsn = nil end
-  local rsn = oldRsn
-  local lp = tonumber(f[11]) or 0
-  local lr = tonumber(f[12]) or 0
-
+  local kind = A[3]
+  local today = A[10]
   local now = tonumber(A[4])
   local untilArg = tonumber(A[5])
   local period = tonumber(A[12])
 
   -- recovery due by the event's time
-  if period > 0 and h < 100 then
-    local last = lp
-    if last <= 0 then last = math.max(lu, math.max(rl, bl)) end
-    local anchor = math.max(last, lr)
+  if period > 0 and c.h < 100 then
+    local last = c.lp
+    if last <= 0 then last = math.max(c.lu, math.max(c.rl, c.bl)) end
+    local anchor = math.max(last, c.lr)
     if anchor > 0 then
       local periods = math.floor((now - anchor) / period)
       if periods > 0 then
-        h = clamp(h + math.min(100, periods * step))
-        lr = anchor + periods * period
+        c.h = clamp(c.h + math.min(100, periods * step))
+        c.lr = anchor + periods * period
       end
     end
   end
 
   local function reason(untilMs, newReason)
-    local oldDecides = dis or math.max(rl, bl) > untilMs
-    if oldDecides and rsn then return rsn end
+    local oldDecides = c.dis or math.max(c.rl, c.bl) > untilMs
+    if oldDecides and c.rsn then return c.rsn end
     return newReason
   end
 
-  local more = {}
   if kind == 'T' then
     -- Tokens of an answer: added to today's counts; not a request.
     local counts = {}
     for n in string.gmatch(A[13], '%d+') do counts[#counts + 1] = tonumber(n) end
-    if not f[14] then prune(k, A[11], true) end
-    more = {names[14], (tonumber(f[14]) or 0) + counts[1], names[15], (tonumber(f[15]) or 0) + counts[2],
-      names[16], (tonumber(f[16]) or 0) + counts[3], names[17], (tonumber(f[17]) or 0) + counts[4]}
+    local d = day(k, c, today)
+    if not d.t then
+      prune(k, A[11], true)
+      pruned(c, A[11], true)
+      d.t = {0, 0, 0, 0}
+    end
+    for i = 1, 4 do d.t[i] = d.t[i] + counts[i] end
+    d.tChanged = true
   else
-    tr = tr + 1
-    lu = math.max(lu, now)
+    c.tr = c.tr + 1
+    c.lu = math.max(c.lu, now)
     if kind == 'S' then
-      h = clamp(h + gain)
-      sr = sr + 1
-      cf = 0
-      cb = 0
-      local day = (tonumber(f[13]) or 0) + 1
-      if day == 1 then prune(k, A[11], false) end
-      more = {names[13], day}
+      c.h = clamp(c.h + gain)
+      c.sr = c.sr + 1
+      c.cf = 0
+      c.cb = 0
+      local d = day(k, c, today)
+      if not d.n or d.n == 0 then
+        prune(k, A[11], false)
+        pruned(c, A[11], false)
+        d.n = d.n or 0
+      end
+      d.n = d.n + 1
+      d.nChanged = true
     else
-      cf = cf + 1
-      lp = now
+      c.cf = c.cf + 1
+      c.lp = now
       local function rateLimit(untilMs)
-        h = clamp(h - rlPenalty)
-        rsn = reason(untilMs, A[7])
-        rl = math.max(rl, untilMs)
+        c.h = clamp(c.h - rlPenalty)
+        c.rsn = reason(untilMs, A[7])
+        c.rl = math.max(c.rl, untilMs)
       end
       if kind == 'R' then
         rateLimit(untilArg)
       elseif kind == 'B' then
-        cb = cb + 1
-        if A[8] == '1' and cb < 2 then
+        c.cb = c.cb + 1
+        if A[8] == '1' and c.cb < 2 then
           rateLimit(tonumber(A[9]))
         else
-          h = clamp(h - blPenalty)
-          rsn = reason(untilArg, A[6])
-          bl = math.max(bl, untilArg)
+          c.h = clamp(c.h - blPenalty)
+          c.rsn = reason(untilArg, A[6])
+          c.bl = math.max(c.bl, untilArg)
         end
       elseif kind == 'M' then
-        h = clamp(h - mPenalty)
-        rsn = reason(untilArg, A[6])
-        bl = math.max(bl, untilArg)
+        c.h = clamp(c.h - mPenalty)
+        c.rsn = reason(untilArg, A[6])
+        c.bl = math.max(c.bl, untilArg)
       elseif kind == 'K' then
-        h = clamp(h - kPenalty)
-        dis = true
-        rsn = A[6]
+        c.h = clamp(c.h - kPenalty)
+        c.dis = true
+        c.rsn = A[6]
       else
-        h = clamp(h - fPenalty)
+        c.h = clamp(c.h - fPenalty)
       end
     end
   end
-
-  if rsn then
-    more[#more + 1] = 'rsn'
-    more[#more + 1] = rsn
-  elseif oldRsn then
-    redis.call('HDEL', k, 'rsn')
-  end
-  redis.call('HSET', k, 'h', h, 'rl', rl, 'bl', bl, 'cf', cf, 'cb', cb, 'tr', tr, 'sr', sr, 'lu', lu,
-    'dis', dis and '1' or '0', 'lp', lp, 'lr', lr, unpack(more))
   return {1, seq}
 end
 
@@ -188,6 +247,7 @@ while i <= #ARGV do
   if r[1] < 0 then break end
   if r[1] == 1 then any = true end
 end
+for k, c in pairs(cache) do write(k, c) end
 if appliedChanged then redis.call('HSET', appliedKey, proxy, appliedNow) end
 if any and ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], proxy) end
 return out

@@ -442,12 +442,13 @@ public final class HealthPolicy {
 
     /**
      * The keys of a UTC day and of the oldest day kept with it ({@code yyyy-MM-dd}), made once per day instead of
-     * twice per event.
+     * on every event or selection (daily counts are kept by these keys).
      */
-    private record Days(long epochDay, String today, String oldestKept) {
+    public record Days(long epochDay, String today, String oldestKept) {
         private static volatile Days last = new Days(Long.MIN_VALUE, "", "");
 
-        static Days of(Instant now) {
+        /** The UTC day of {@code now}. */
+        public static Days of(Instant now) {
             long day = Math.floorDiv(now.getEpochSecond(), 86_400L);
             Days d = last;
             if (d.epochDay != day) {

@@ -133,7 +133,7 @@ public final class PoolModel {
         Set<Integer> excluded = size() == 0 ? Set.of()
                 : excludedPositions.stream().map(p -> Math.floorMod(p, size())).collect(Collectors.toSet());
         ToIntFunction<String> counts = id -> inFlight.getOrDefault(id, 0);
-        Selection selection = selector.select(state, excluded, session, counts);
+        Selection selection = selector.select(state, excluded, counts, KeySelector.Hints.session(session));
         verify(excluded, session, counts, selection);
         if (activate && selection instanceof Selection.Chosen c) {
             state = state.withActiveIndex(c.index());
