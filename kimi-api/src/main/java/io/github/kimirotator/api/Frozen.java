@@ -42,34 +42,16 @@ final class Frozen {
         return new FrozenMap<>(new LinkedHashMap<>(map == null ? Map.of() : map));
     }
 
-    private static final class FrozenSortedMap<K, V> extends AbstractMap<K, V> implements SortedMap<K, V> {
-        private final SortedMap<K, V> view;
-
-        FrozenSortedMap(TreeMap<K, V> owned) {
-            this.view = Collections.unmodifiableSortedMap(owned);
-        }
-
-        @Override public Set<Entry<K, V>> entrySet() { return view.entrySet(); }
-        @Override public int size() { return view.size(); }
-        @Override public boolean isEmpty() { return view.isEmpty(); }
-        @Override public boolean containsKey(Object key) { return view.containsKey(key); }
-        @Override public V get(Object key) { return view.get(key); }
-        @Override public V getOrDefault(Object key, V defaultValue) { return view.getOrDefault(key, defaultValue); }
-        @Override public Set<K> keySet() { return view.keySet(); }
-        @Override public java.util.Collection<V> values() { return view.values(); }
-        @Override public Comparator<? super K> comparator() { return view.comparator(); }
-        @Override public SortedMap<K, V> subMap(K fromKey, K toKey) { return view.subMap(fromKey, toKey); }
-        @Override public SortedMap<K, V> headMap(K toKey) { return view.headMap(toKey); }
-        @Override public SortedMap<K, V> tailMap(K fromKey) { return view.tailMap(fromKey); }
-        @Override public K firstKey() { return view.firstKey(); }
-        @Override public K lastKey() { return view.lastKey(); }
-    }
-
-    private static final class FrozenMap<K, V> extends AbstractMap<K, V> {
+    /** An unmodifiable view of a map nobody else holds. */
+    private static class FrozenMap<K, V> extends AbstractMap<K, V> {
         private final Map<K, V> view;
 
+        FrozenMap(Map<K, V> view) {
+            this.view = view;
+        }
+
         FrozenMap(LinkedHashMap<K, V> owned) {
-            this.view = Collections.unmodifiableMap(owned);
+            this(Collections.unmodifiableMap(owned));
         }
 
         @Override public Set<Entry<K, V>> entrySet() { return view.entrySet(); }
@@ -80,5 +62,25 @@ final class Frozen {
         @Override public V getOrDefault(Object key, V defaultValue) { return view.getOrDefault(key, defaultValue); }
         @Override public Set<K> keySet() { return view.keySet(); }
         @Override public java.util.Collection<V> values() { return view.values(); }
+    }
+
+    private static final class FrozenSortedMap<K, V> extends FrozenMap<K, V> implements SortedMap<K, V> {
+        private final SortedMap<K, V> sorted;
+
+        FrozenSortedMap(TreeMap<K, V> owned) {
+            this(Collections.unmodifiableSortedMap(owned));
+        }
+
+        private FrozenSortedMap(SortedMap<K, V> sorted) {
+            super(sorted);
+            this.sorted = sorted;
+        }
+
+        @Override public Comparator<? super K> comparator() { return sorted.comparator(); }
+        @Override public SortedMap<K, V> subMap(K fromKey, K toKey) { return sorted.subMap(fromKey, toKey); }
+        @Override public SortedMap<K, V> headMap(K toKey) { return sorted.headMap(toKey); }
+        @Override public SortedMap<K, V> tailMap(K fromKey) { return sorted.tailMap(fromKey); }
+        @Override public K firstKey() { return sorted.firstKey(); }
+        @Override public K lastKey() { return sorted.lastKey(); }
     }
 }
