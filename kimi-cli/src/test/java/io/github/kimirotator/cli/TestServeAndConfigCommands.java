@@ -54,6 +54,17 @@ class TestServeAndConfigCommands {
     }
 
     @Test
+    void aDamagedServeFileLeftByAProxyThatIsGoneCountsAsNoProxy() throws Exception {
+        Path serveJson = Files.createDirectories(home.resolve(".config/opencode/kimi-rotator")).resolve("serve.json");
+        Files.writeString(serveJson, "{\"url\": \"http://127.0.0.1:8787\", \"pi");
+
+        CliRunner.Result r = cli.run("config", "claude-code");
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: no running proxy found").contains("kimi-rotator serve").contains("--url");
+    }
+
+    @Test
     void configPrintsClientSettingsForAGivenUrl() throws Exception {
         Path token = Files.createDirectories(home.resolve(".config/opencode/kimi-rotator")).resolve("token");
         Files.writeString(token, "abc123token\n");

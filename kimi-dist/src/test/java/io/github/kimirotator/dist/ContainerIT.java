@@ -14,14 +14,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
@@ -40,22 +37,7 @@ class ContainerIT {
 
     @BeforeAll
     static void engineAndImage() throws Exception {
-        boolean available = DockerClientFactory.instance().isDockerAvailable();
-        if (!available && System.getenv("CI") == null) {
-            Assumptions.abort("no container engine can run here; container tests skipped (never on CI)");
-        }
-        assertThat(available).as("a container engine on CI (.ci/run starts dockerd)").isTrue();
-        Process inspect = new ProcessBuilder("docker", "image", "inspect", IMAGE).redirectErrorStream(true).start();
-        inspect.getInputStream().readAllBytes();
-        if (inspect.waitFor() != 0) {
-            ProcessBuilder builder = new ProcessBuilder("sh", System.getProperty("kimi.imageScript"), IMAGE)
-                    .redirectErrorStream(true);
-            builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-            Process build = builder.start();
-            String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(build.waitFor(5, TimeUnit.MINUTES)).isTrue();
-            assertThat(build.exitValue()).as(output).isZero();
-        }
+        LocalImages.require(IMAGE, System.getProperty("kimi.imageScript"), "container tests");
     }
 
     @AfterEach

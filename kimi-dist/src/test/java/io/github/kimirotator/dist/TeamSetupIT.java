@@ -24,10 +24,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
@@ -293,20 +291,7 @@ class TeamSetupIT {
      * {@code password} required.
      */
     private int startRedis(TestCertificates tls, String password) throws Exception {
-        boolean available = DockerClientFactory.instance().isDockerAvailable();
-        if (!available && System.getenv("CI") == null) {
-            Assumptions.abort("no container engine can run here; team setup test skipped (never on CI)");
-        }
-        assertThat(available).as("a container engine on CI (.ci/run starts dockerd)").isTrue();
-        Process inspect = new ProcessBuilder("docker", "image", "inspect", IMAGE).redirectErrorStream(true).start();
-        inspect.getInputStream().readAllBytes();
-        if (inspect.waitFor() != 0) {
-            Process build = new ProcessBuilder("sh", System.getProperty("kimi.redisImageScript"), IMAGE)
-                    .redirectErrorStream(true).start();
-            String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(build.waitFor(2, TimeUnit.MINUTES)).isTrue();
-            assertThat(build.exitValue()).as(output).isZero();
-        }
+        LocalImages.require(IMAGE, System.getProperty("kimi.redisImageScript"), "team setup test");
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();

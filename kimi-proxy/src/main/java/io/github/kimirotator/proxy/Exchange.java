@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -122,29 +124,41 @@ final class Exchange {
             }
             return;
         }
-        java.util.concurrent.CompletionStage<KeyPool.Choice> choice;
+        CompletionStage<KeyPool.Choice> choice;
         try {
             choice = f.pool.choose(tried, sessionId);
         } catch (RuntimeException e) {
-            chooseFailed(e);
+            failedInternally("choose a key", e);
             return;
         }
-        // Usually complete already (then this runs here); else on the thread the shared state answered on.
+        // Usually complete already (then this runs here); else on the thread the shared state answered on. What
+        // goes wrong in there is answered here: the stage whenComplete returns is not looked at by anyone.
         choice.whenComplete((chosen, failure) -> {
             if (failure != null) {
-                chooseFailed(failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                failedInternally("choose a key", failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure);
-            } else if (chosen instanceof KeyPool.Lease lease) {
-                attempt(lease);
-            } else {
-                noKey((KeyPool.NoKey) chosen);
+                return;
+            }
+            try {
+                if (chosen instanceof KeyPool.Lease lease) {
+                    attempt(lease);
+                } else {
+                    noKey((KeyPool.NoKey) chosen);
+                }
+            } catch (RuntimeException e) {
+                failedInternally("send the request", e);
             }
         });
     }
 
-    private void chooseFailed(Throwable e) {
-        LOG.error("choosing a key failed", e);
-        answerError(500, ErrorAnswers.API, "the proxy could not choose a key; its log has the details", null);
+    /** A fault of the proxy itself (not of a key or the upstream): a 500 unless an answer already started. */
+    private void failedInternally(String what, Throwable e) {
+        LOG.error("could not {}", what, e);
+        if (!finished.get() && !response.isCommitted()) {
+            answerError(500, ErrorAnswers.API, "the proxy could not " + what + "; its log has the details", null);
+        } else {
+            fail(e);
+        }
     }
 
     /** Back from {@link Parking}: time spent waiting for a limited key does not count against failover. */

@@ -1,5 +1,6 @@
 package io.github.kimirotator.proxy;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -59,10 +60,12 @@ public final class ServeFile implements AutoCloseable {
     }
 
     /**
-     * What the file in {@code ownDir} says; empty when there is none.
+     * What the file in {@code ownDir} says; empty when there is none, or when it cannot be understood and no proxy
+     * holds {@link ServeLock} (then it is only a damaged leftover of a proxy that is gone, which the next
+     * {@code serve} replaces).
      *
-     * @throws KimiException {@code CORRUPT_FILE} when it cannot be understood, {@code IO_ERROR} when it cannot
-     *     be read
+     * @throws KimiException {@code CORRUPT_FILE} when it cannot be understood while a proxy runs (one line naming
+     *     the file), {@code IO_ERROR} when it cannot be read
      */
     public static Optional<Info> read(Path ownDir) {
         return readAt(path(ownDir));
@@ -78,12 +81,31 @@ public final class ServeFile implements AutoCloseable {
             throw new KimiException(ErrorCode.IO_ERROR, "cannot read " + path + ": " + e.getMessage(), e);
         }
         try {
-            JsonNode root = MAPPER.readTree(bytes);
-            return Optional.of(new Info(URI.create(root.path("url").asText()), root.path("pid").asLong(),
-                    Instant.parse(root.path("startedAt").asText())));
+            return Optional.of(parse(bytes));
         } catch (IOException | IllegalArgumentException | DateTimeParseException e) {
-            throw new KimiException(ErrorCode.CORRUPT_FILE, "cannot understand " + path + ": " + e.getMessage(), e);
+            if (!ServeLock.isHeld(path.getParent())) {
+                return Optional.empty();
+            }
+            throw new KimiException(ErrorCode.CORRUPT_FILE, "cannot understand " + path + " (written for the running"
+                    + " proxy, which holds " + ServeLock.FILE_NAME + "): " + firstLine(e), e);
         }
+    }
+
+    private static Info parse(byte[] bytes) throws IOException {
+        JsonNode root = MAPPER.readTree(bytes);
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        return new Info(URI.create(root.path("url").asText()), root.path("pid").asLong(),
+                Instant.parse(root.path("startedAt").asText()));
+    }
+
+    /** Jackson's messages go on with the source's position on further lines; errors are one line. */
+    private static String firstLine(Exception e) {
+        String message = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
+        message = String.valueOf(message);
+        int end = message.indexOf('\n');
+        return end < 0 ? message : message.substring(0, end);
     }
 
     public Path path() {

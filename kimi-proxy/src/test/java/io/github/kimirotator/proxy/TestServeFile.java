@@ -57,13 +57,30 @@ class TestServeFile {
     }
 
     @Test
-    void aBrokenFileIsAnErrorNamingIt() throws Exception {
-        Files.writeString(ServeFile.path(ownDir), "{not json");
+    void aBrokenFileWhileAProxyRunsIsAnErrorOfOneLineNamingIt() throws Exception {
+        try (ServeLock held = ServeLock.tryAcquire(ownDir).orElseThrow()) {
+            for (String broken : new String[] {"{not json", "[1, 2]", "{\"url\": \"http://x\", \"startedAt\": \"yesterday\"}",
+                    "\u0000\u0001"}) {
+                Files.writeString(ServeFile.path(ownDir), broken);
 
-        assertThatThrownBy(() -> ServeFile.read(ownDir))
-                .isInstanceOfSatisfying(KimiException.class, e -> {
-                    assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_FILE);
-                    assertThat(e.getMessage()).contains(ServeFile.path(ownDir).toString());
-                });
+                assertThatThrownBy(() -> ServeFile.read(ownDir))
+                        .as(broken)
+                        .isInstanceOfSatisfying(KimiException.class, e -> {
+                            assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_FILE);
+                            assertThat(e.getMessage()).contains(ServeFile.path(ownDir).toString())
+                                    .contains("serve.lock").doesNotContain("\n");
+                        });
+            }
+        }
+    }
+
+    @Test
+    void aBrokenFileWithNoProxyRunningIsALeftoverThatCountsAsNone() throws Exception {
+        Files.writeString(ServeFile.path(ownDir), "{\"url\": \"http://127.0.0.1:8787\", \"pi");
+
+        assertThat(ServeFile.read(ownDir)).isEmpty();
+
+        ServeFile.write(ownDir, INFO);
+        assertThat(ServeFile.read(ownDir)).contains(INFO);
     }
 }

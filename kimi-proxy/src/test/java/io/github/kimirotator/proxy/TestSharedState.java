@@ -265,6 +265,72 @@ class TestSharedState {
     }
 
     /**
+     * A Redis that answers but refuses the proxy's updates (here a replica: READONLY; also an ACL or scripting
+     * turned off) is told once in the log however often the writer tries again (PING still answers, so it must not
+     * pass for "connected" in between), the proxy serves from its local state meanwhile, and the events reach
+     * Redis once it takes them again.
+     */
+    @Test
+    void aRedisThatRefusesUpdatesIsToldOnceAndGetsTheEventsWhenItTakesThemAgain() throws Exception {
+        startProxies(1, ProxyHarness.stateWith(KEY_A, KEY_B));
+        ProxyHarness p = proxies.get(0);
+        upstream().always(KEY_A, FakeUpstream.message()).always(KEY_B, FakeUpstream.message());
+        int nobody;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            nobody = socket.getLocalPort();
+        }
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            // A replica of a master that is not there: it keeps its data and answers reads, but refuses writes.
+            redis.commands().replicaof("127.0.0.1", nobody);
+            long refusedBefore = errorReplies();
+            for (int i = 0; i < 5; i++) {
+                assertThat(p.postMessage().statusCode()).isEqualTo(200);
+            }
+            assertThat(eventually(() -> !p.proxy().sharedStatus().connected())).isTrue();
+            // The writer has tried again several times (each refusal is an error reply in Redis's statistics).
+            assertThat(eventually(() -> errorReplies() >= refusedBefore + 4)).isTrue();
+            assertThat(p.proxy().sharedStatus().connected()).isFalse();
+            for (int i = 0; i < 5; i++) {
+                assertThat(p.postMessage().statusCode()).isEqualTo(200);
+            }
+
+            redis.commands().replicaofNoOne();
+            assertThat(eventually(() -> p.proxy().sharedStatus().connected())).isTrue();
+        } finally {
+            System.setErr(original);
+            redis.commands().replicaofNoOne();
+        }
+        original.print(log);
+        String text = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(text.split("refuses the proxy's updates", -1)).as(text).hasSize(2);
+        assertThat(text).contains("READONLY").doesNotContain("unreachable");
+        assertThat(text.split(": connected", -1)).as(text).hasSize(2);
+        RedisKeyState names = new RedisKeyState(redis.url(), null, prefix, null, p.policy, Duration.ofSeconds(1));
+        try (names) {
+            // All ten requests, those served while Redis refused included, are in the shared counters.
+            assertThat(eventually(() -> requests(names, KEY_A) + requests(names, KEY_B) == 10)).isTrue();
+        }
+    }
+
+    /** Error replies Redis has sent since it started ({@code INFO stats}). */
+    static long errorReplies() {
+        for (String line : redis.commands().info("stats").split("\r?\n")) {
+            if (line.startsWith("total_error_replies:")) {
+                return Long.parseLong(line.substring("total_error_replies:".length()).trim());
+            }
+        }
+        throw new AssertionError("no total_error_replies in INFO stats");
+    }
+
+    static long requests(RedisKeyState names, String key) {
+        String count = redis.commands().hget(names.hashOf(key), "tr");
+        return count == null ? 0 : Long.parseLong(count);
+    }
+
+    /**
      * {@code serve --state} while Redis is down: the proxy starts, answers from its local state, says so once in
      * the log and in {@code /_kimi/status}, and joins when Redis appears, sending what it learnt meanwhile.
      */
@@ -408,6 +474,33 @@ class TestSharedState {
         assertThat(event.apply(13)).containsExactly(1L, 13L);
         assertThat(event.apply(12)).containsExactly(0L, 13L);
         assertThat(r.hget(hash, "tr")).isEqualTo("3");
+    }
+
+    /**
+     * A selection never waits for Redis on a thread: when the cached view is fresh (just read, nothing announced)
+     * the backend's answer is complete at once, so the request goes on where it is; a round-robin turn is an answer
+     * to come, the counter's next number.
+     */
+    @Test
+    void aSelectionWithAFreshViewGoesOnAtOnceAndATurnComesAsAnAnswer() throws Exception {
+        HealthPolicy policy = new HealthPolicy(java.time.Clock.systemUTC());
+        AccountsState local = ProxyHarness.stateWith(KEY_A, KEY_B);
+        try (RedisKeyState state = new RedisKeyState(redis.url(), null, prefix, null, policy, Duration.ofSeconds(2))) {
+            assertThat(eventually(() -> state.status().connected())).isTrue();
+            boolean atOnce = false;
+            // A view stays fresh for 250 ms: on a very busy machine the read itself may take longer, so a few tries.
+            for (int i = 0; i < 20 && !atOnce; i++) {
+                state.sync(local);
+                atOnce = state.refresh(local, false, java.util.Optional.empty()).toCompletableFuture().isDone();
+            }
+            assertThat(atOnce).isTrue();
+
+            String counter = redis.commands().get(prefix + "rr");
+            long last = counter == null ? 0 : Long.parseLong(counter);
+            KeyStateBackend.Shared turn = state.refresh(local, true, java.util.Optional.empty()).toCompletableFuture()
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(turn.turn()).hasValue(last + 1);
+        }
     }
 
     /**

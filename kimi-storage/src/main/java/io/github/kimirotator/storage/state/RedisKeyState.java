@@ -127,6 +127,12 @@ public final class RedisKeyState implements KeyStateBackend {
     private volatile Status status;
     private volatile boolean closed;
     private boolean downLogged;
+    /**
+     * What Redis answered when it last refused a command (a replica's READONLY, a user the ACL does not allow,
+     * scripting off), until it takes the events again; null while nothing is refused. A server that refuses
+     * still answers PING, so the probe cannot tell that it is back: the writer tries the events themselves.
+     */
+    private volatile String refusal;
     private volatile String lastFailure = "cannot connect";
     private final Thread writer;
 
@@ -634,8 +640,12 @@ public final class RedisKeyState implements KeyStateBackend {
                     continue;
                 }
                 if (!status.connected()) {
-                    probe(c);
-                    continue;
+                    if (refusal == null) {
+                        probe(c);
+                        continue;
+                    }
+                    // Redis answers but refused: try the events again, at the probe's pace (not in a loop).
+                    sleep(PROBE_MILLIS);
                 }
                 List<Pending> batch = nextBatch();
                 if (batch.isEmpty()) {
@@ -756,6 +766,9 @@ public final class RedisKeyState implements KeyStateBackend {
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             down(e);
             return;
+        }
+        if (refusal != null) {
+            accepted();
         }
         for (int i = 0; i + 1 < r.size(); i += 2) {
             long code = (Long) r.get(i);
@@ -915,17 +928,31 @@ public final class RedisKeyState implements KeyStateBackend {
         }
     }
 
+    /** Redis took the events again after refusing them. */
+    private synchronized void accepted() {
+        refusal = null;
+        up();
+    }
+
     private synchronized void down(Throwable e) {
         if (status.connected()) {
             status = new Status("redis", true, false, clock.instant());
         }
-        if (!downLogged) {
-            downLogged = true;
-            Throwable cause = e;
-            while ((cause instanceof ExecutionException || cause instanceof java.util.concurrent.CompletionException)
-                    && cause.getCause() != null) {
-                cause = cause.getCause();
+        Throwable cause = e;
+        while ((cause instanceof ExecutionException || cause instanceof java.util.concurrent.CompletionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof io.lettuce.core.RedisCommandExecutionException) {
+            // Redis is there and said no: told once per answer, however often the writer tries again.
+            String answer = firstLine(cause.getMessage());
+            if (!answer.equals(refusal)) {
+                refusal = answer;
+                LOG.warn("shared state on redis {} refuses the proxy's updates ({}); serving from local state until"
+                        + " it takes them", display, answer);
             }
+        } else if (!downLogged) {
+            downLogged = true;
             LOG.warn("shared state on redis {} unreachable ({}); serving from local state until it is back",
                     display, cause instanceof TimeoutException ? "no answer within " + timeout.toMillis() + " ms"
                             : why(cause));
