@@ -259,7 +259,7 @@ final class KeyPool {
                 if (journal.size() - replayed <= REPLAY_UNDER_LOCK) {
                     base = HealthJournal.replay(base, journal.subList(replayed, journal.size()), zone());
                     // A new list rather than clearing the written part: a burst grows the list's array, which
-                    // would then stay (old and large, its slots rescanned by every young collection).
+                    // would otherwise stay, large and old, for the rest of the run.
                     journal = new ArrayList<>(journal.subList(written, journal.size()));
                     state = policy.autoRecover(base);
                     recoveredAtMillis = clock.millis();
