@@ -1,7 +1,5 @@
 package io.github.kimirotator.api;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -47,9 +45,18 @@ public record Account(
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(name, "name");
         responseTimes = List.copyOf(responseTimes == null ? List.of() : responseTimes);
-        dailyRequests = Collections.unmodifiableSortedMap(new TreeMap<>(dailyRequests == null ? Map.of() : dailyRequests));
-        dailyTokens = Collections.unmodifiableSortedMap(new TreeMap<>(dailyTokens == null ? Map.of() : dailyTokens));
-        extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra == null ? Map.of() : extra));
+        // Unmodifiable copies; one this record or another made already is kept as it is (Frozen).
+        dailyRequests = Frozen.sorted(dailyRequests);
+        dailyTokens = Frozen.sorted(dailyTokens);
+        extra = Frozen.inOrder(extra);
+    }
+
+    /**
+     * {@code owned} as a daily map an account keeps without copying it: for code that has just built the map
+     * and hands it over (it must not keep or change it afterwards), such as the health policy on every event.
+     */
+    public static <V> SortedMap<String, V> handOver(TreeMap<String, V> owned) {
+        return Frozen.adopt(owned);
     }
 
     /** An account without token counts (files and backups written before they were kept). */

@@ -1,8 +1,6 @@
 package io.github.kimirotator.api;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -38,7 +36,7 @@ public record AccountsState(
     public AccountsState {
         accounts = List.copyOf(accounts == null ? List.of() : accounts);
         Objects.requireNonNull(rotationStrategy, "rotationStrategy");
-        extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra == null ? Map.of() : extra));
+        extra = Frozen.inOrder(extra);
     }
 
     /** The state of a file that does not exist yet. */

@@ -2,6 +2,7 @@ package io.github.kimirotator.proxy;
 
 import java.net.URI;
 import java.time.Clock;
+import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.BytesRequestContent;
@@ -23,6 +24,8 @@ final class Forwarder {
     final UpstreamClient upstream;
     final BodyBudget budget;
     private final String upstreamBase;
+    /** The last target made, by its path and query: clients send nearly every request to the same path. */
+    private volatile Target lastTarget = new Target(null, null, null);
     private volatile boolean stopping;
 
     Forwarder(ProxyConfig config, KeyPool pool, Parking parking, ProxyMetrics metrics, UpstreamClient upstream,
@@ -56,7 +59,16 @@ final class Forwarder {
     URI target(Request request) {
         String path = request.getHttpURI().getPath();
         String query = request.getHttpURI().getQuery();
-        return URI.create(upstreamBase + path + (query == null ? "" : "?" + query));
+        Target last = lastTarget;
+        if (last.uri() != null && Objects.equals(path, last.path()) && Objects.equals(query, last.query())) {
+            return last.uri();
+        }
+        URI uri = URI.create(upstreamBase + path + (query == null ? "" : "?" + query));
+        lastTarget = new Target(path, query, uri);
+        return uri;
+    }
+
+    private record Target(String path, String query, URI uri) {
     }
 
     /** The upstream request for one attempt with {@code key}; each attempt gets a new one. */

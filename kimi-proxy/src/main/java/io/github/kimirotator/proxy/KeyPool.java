@@ -70,7 +70,7 @@ final class KeyPool {
     private final Runnable onRelease;
     private final KeyStateBackend shared;
     private final Object lock = new Object();
-    private final List<HealthJournal.Entry> journal = new ArrayList<>();
+    private List<HealthJournal.Entry> journal = new ArrayList<>();
     private final Map<String, Integer> inFlight = new HashMap<>();
     private volatile AccountsState state = AccountsState.empty();
     private long recoveredAtMillis;
@@ -166,8 +166,8 @@ final class KeyPool {
 
     /** Applies {@code event} for {@code key} now, in memory, and keeps it until written. */
     void record(String key, HealthEvent event) {
-        HealthJournal.Entry entry = new HealthJournal.Entry(key, event, clock.instant());
-        shared.record(state, key, event, entry.at());
+        HealthJournal.Entry entry = new HealthJournal.Entry(key, event, clock.millis());
+        shared.record(state, key, event, Instant.ofEpochMilli(entry.atMillis()));
         synchronized (lock) {
             journal.add(entry);
             state = HealthJournal.apply(state, entry, zone());
@@ -217,6 +217,13 @@ final class KeyPool {
         return ApiKeys.id(key);
     }
 
+    /** Whether events wait to be written. */
+    boolean hasUnflushed() {
+        synchronized (lock) {
+            return !journal.isEmpty();
+        }
+    }
+
     /** The events not yet written, oldest first. */
     List<HealthJournal.Entry> unflushed() {
         synchronized (lock) {
@@ -251,7 +258,9 @@ final class KeyPool {
             synchronized (lock) {
                 if (journal.size() - replayed <= REPLAY_UNDER_LOCK) {
                     base = HealthJournal.replay(base, journal.subList(replayed, journal.size()), zone());
-                    journal.subList(0, written).clear();
+                    // A new list rather than clearing the written part: a burst grows the list's array, which
+                    // would otherwise stay, large and old, for the rest of the run.
+                    journal = new ArrayList<>(journal.subList(written, journal.size()));
                     state = policy.autoRecover(base);
                     recoveredAtMillis = clock.millis();
                     return;

@@ -121,7 +121,7 @@ final class StateSync implements AutoCloseable {
     }
 
     private void flush() {
-        if (!pool.unflushed().isEmpty()) {
+        if (pool.hasUnflushed()) {
             write(UnaryOperator.identity());
         }
     }

@@ -12,7 +12,9 @@ import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Invocable;
@@ -32,6 +34,12 @@ final class UpstreamClient {
 
     /** Bytes read from an upstream connection at a time. */
     static final int RESPONSE_BUFFER_SIZE = 4096;
+
+    /**
+     * The buffer a request's headers are written into (Jetty's limit for them, 8 KB, so requests are refused
+     * exactly as before); the only buffers that are pooled.
+     */
+    static final int REQUEST_BUFFER_SIZE = 8192;
 
     /** Connections that carried a request, weakly held so that closed ones go away with their objects. */
     private final Map<Connection, Boolean> used = Collections.synchronizedMap(new WeakHashMap<>());
@@ -74,10 +82,12 @@ final class UpstreamClient {
         // upstream closes a reused HTTP/1.1 connection, the client returns that connection's read buffer to the
         // pool while still reading from it, and another response's unread bytes are overwritten (bodies cut
         // short after a 200, "newPosition > limit", "bad response" on valid answers, requests that never end).
-        // A pool that never hands a buffer out twice cannot mix two responses up. Heap buffers keep the cost of
-        // a fresh buffer per read small. TestJettyBufferPoolWorkaround fails when this is removed; drop it
-        // once a Jetty release fixes the bug and that test passes without it.
-        ByteBufferPool notPooling = new ByteBufferPool.NonPooling();
+        // A pool that never hands a read buffer out twice cannot mix two responses up. Heap buffers keep the cost
+        // of a fresh buffer per read small. TestJettyBufferPoolWorkaround fails when this is removed; drop it
+        // once a Jetty release fixes the bug and that test passes without it. Request headers, written into a
+        // buffer of their own size that no read uses and released once written, come from a pool (a fresh 4 KB
+        // one per request was a tenth of what the proxy allocated per request).
+        ByteBufferPool notPooling = new ReadsNotPooled(REQUEST_BUFFER_SIZE);
         connector.setByteBufferPool(notPooling);
         // HTTP/1.1 first: it is what a clear-text upstream speaks; over TLS, ALPN lets the upstream pick HTTP/2.
         var http2 = new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector));
@@ -90,6 +100,7 @@ final class UpstreamClient {
         // Without pooling every read takes a fresh buffer: 4 KB instead of Jetty's 16 KB default, since answers
         // mostly come as small SSE events (a 16 KB buffer per read was the largest allocation per request).
         client.setResponseBufferSize(RESPONSE_BUFFER_SIZE);
+        client.setRequestBufferSize(REQUEST_BUFFER_SIZE);
         client.setUseInputDirectByteBuffers(false);
         client.setUseOutputDirectByteBuffers(false);
         if (executor != null) {
@@ -104,6 +115,22 @@ final class UpstreamClient {
         client.setMaxConnectionsPerDestination(256);
         client.setIdleTimeout(POOLED_IDLE_TIMEOUT.toMillis());
         return client;
+    }
+
+    /** Buffers of one size (request headers) from a pool; every other one (reads among them) new each time. */
+    static final class ReadsNotPooled extends ByteBufferPool.Wrapper {
+        private final int pooledSize;
+        private final ByteBufferPool notPooling = new ByteBufferPool.NonPooling();
+
+        ReadsNotPooled(int pooledSize) {
+            super(new ArrayByteBufferPool(pooledSize, pooledSize, pooledSize, 64));
+            this.pooledSize = pooledSize;
+        }
+
+        @Override
+        public RetainableByteBuffer.Mutable acquire(int size, boolean direct) {
+            return size == pooledSize ? super.acquire(size, direct) : notPooling.acquire(size, direct);
+        }
     }
 
     /** Starts it as the proxy needs it: bodies pass through as encoded, and every 401 and redirect as it is. */

@@ -70,6 +70,41 @@ class TestProxyForwarding {
         }
     }
 
+    /**
+     * The upstream URI of the last path and query is reused: each request still reaches the upstream at its own
+     * path and query, whatever came before; and headers of 4 to 8 KB (Jetty's limit, now the size of the pooled
+     * header buffer) still pass.
+     */
+    @Test
+    void eachRequestReachesTheUpstreamAtItsOwnPathAndQuery() throws Exception {
+        List<String> targets = List.of("/v1/messages", "/v1/messages?beta=true", "/v1/messages?beta=true",
+                "/v1/messages", "/v1/messages/count_tokens", "/v1/messages?beta=false", "/v1/messages?beta=true");
+        try (ProxyHarness h = ProxyHarness.start(dir, KEY_A)) {
+            h.upstream.always(KEY_A, FakeUpstream.message());
+            byte[] body = ProxyHarness.MESSAGE_REQUEST.getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < targets.size(); i++) {
+                try (RawHttp raw = new RawHttp(h.proxy().uri(), BOUND)) {
+                    raw.send("POST " + targets.get(i) + " HTTP/1.1\r\n"
+                            + "Host: " + h.proxy().uri().getAuthority() + "\r\n"
+                            + "Authorization: Bearer " + TOKEN + "\r\n"
+                            + "Content-Type: application/json\r\n"
+                            + "X-Large: " + "x".repeat(i == 2 ? 6000 : 10) + "\r\n"
+                            + "Connection: close", body);
+                    assertThat(raw.readAll()).as(targets.get(i)).startsWith("HTTP/1.1 200");
+                }
+            }
+
+            List<FakeUpstream.Received> sent = h.upstream.received();
+            assertThat(sent).hasSize(targets.size());
+            for (int i = 0; i < targets.size(); i++) {
+                String query = sent.get(i).query();
+                assertThat(sent.get(i).path().substring("/coding".length()) + (query == null ? "" : "?" + query))
+                        .isEqualTo(targets.get(i));
+            }
+            assertThat(sent.get(2).headers().get("x-large")).hasSize(6000);
+        }
+    }
+
     @Test
     void theSessionOfEachRequestReachesTheStrategy() throws Exception {
         try (ProxyHarness h = ProxyHarness.start(dir, KEY_A, KEY_B)) {

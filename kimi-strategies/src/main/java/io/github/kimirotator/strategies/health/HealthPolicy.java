@@ -116,6 +116,171 @@ public final class HealthPolicy {
         return atEvent.apply(base, event);
     }
 
+    /**
+     * {@code account} after {@code events}, in order, the i-th at {@code atMillis[i]}: the same account as
+     * {@link #applyAt} applied to each in turn, built once for each run of successes and token counts instead of
+     * once per event (recovery, health, counts, response times and daily maps are carried along as plain
+     * numbers; a run's daily maps get one merge per UTC day). Other events go through {@link #applyAt}.
+     */
+    public static Account applyAllAt(Account account, List<? extends HealthEvent> events, long[] atMillis,
+            ZoneId zone, boolean autoRecover, int cooldownMinutes) {
+        Account current = account;
+        int n = events.size();
+        int i = 0;
+        while (i < n) {
+            if (!isUsage(events.get(i))) {
+                current = applyAt(current, events.get(i), Instant.ofEpochMilli(atMillis[i]), zone, autoRecover,
+                        cooldownMinutes);
+                i++;
+                continue;
+            }
+            int end = i + 1;
+            while (end < n && isUsage(events.get(end))) {
+                end++;
+            }
+            current = new UsageRun(current, autoRecover, cooldownMinutes).apply(events, atMillis, i, end);
+            i = end;
+        }
+        return current;
+    }
+
+    private static boolean isUsage(HealthEvent event) {
+        return event instanceof HealthEvent.Success || event instanceof HealthEvent.TokensUsed;
+    }
+
+    /**
+     * Successes and token counts of one account applied as {@link #applyAt} does, one event after another, on
+     * plain fields; the account is built once at the end.
+     */
+    private static final class UsageRun {
+        private final Account start;
+        private final boolean autoRecover;
+        private final long period;
+        private int health;
+        private long lastRecoveryAt;
+        private long lastUsed;
+        private long totalRequests;
+        private long successfulRequests;
+        private boolean succeeded;
+        private long[] times = new long[0];
+        private int timeCount;
+        private SortedMap<String, Long> daily;
+        private SortedMap<String, TokenUsage> tokens;
+        private long requestDay = Long.MIN_VALUE;
+        private long requestDayAt;
+        private long requestsThatDay;
+        private long tokenDay = Long.MIN_VALUE;
+        private long tokenDayAt;
+        private TokenUsage tokensThatDay;
+
+        UsageRun(Account start, boolean autoRecover, int cooldownMinutes) {
+            this.start = start;
+            this.autoRecover = autoRecover && cooldownMinutes > 0;
+            this.period = Duration.ofMinutes(Math.max(0, cooldownMinutes)).toMillis();
+            health = start.healthScore();
+            lastRecoveryAt = start.lastRecoveryAt();
+            lastUsed = start.lastUsed();
+            totalRequests = start.totalRequests();
+            successfulRequests = start.successfulRequests();
+            daily = start.dailyRequests();
+            tokens = start.dailyTokens();
+        }
+
+        Account apply(List<? extends HealthEvent> events, long[] atMillis, int from, int to) {
+            for (int i = from; i < to; i++) {
+                long now = atMillis[i];
+                if (autoRecover) {
+                    recover(now);
+                }
+                if (events.get(i) instanceof HealthEvent.Success success) {
+                    succeed(now, success.responseTimeMillis());
+                } else {
+                    countTokens(now, ((HealthEvent.TokensUsed) events.get(i)).usage());
+                }
+            }
+            return build();
+        }
+
+        /** {@link HealthPolicy#recover} at {@code now}, on the fields a run changes. */
+        private void recover(long now) {
+            if (health >= Account.MAX_HEALTH) {
+                return;
+            }
+            long lastPenalty = start.lastPenaltyAt() > 0 ? start.lastPenaltyAt()
+                    : Math.max(lastUsed, Math.max(start.rateLimitResetTime(), start.billingLimitResetTime()));
+            long anchor = Math.max(lastPenalty, lastRecoveryAt);
+            long periods = (now - anchor) / period;
+            if (anchor <= 0 || periods <= 0) {
+                return;
+            }
+            health = clamp(health + (int) Math.min((long) Account.MAX_HEALTH, periods * RECOVERY_STEP));
+            lastRecoveryAt = anchor + periods * period;
+        }
+
+        private void succeed(long now, long responseTimeMillis) {
+            succeeded = true;
+            totalRequests++;
+            successfulRequests++;
+            lastUsed = Math.max(lastUsed, now);
+            health = clamp(health + SUCCESS_GAIN);
+            if (timeCount == times.length) {
+                times = java.util.Arrays.copyOf(times, Math.max(8, timeCount * 2));
+            }
+            times[timeCount++] = responseTimeMillis;
+            long day = Math.floorDiv(now, 86_400_000L);
+            if (day != requestDay) {
+                flushRequests();
+                requestDay = day;
+                requestDayAt = now;
+            }
+            requestsThatDay++;
+        }
+
+        private void countTokens(long now, TokenUsage used) {
+            long day = Math.floorDiv(now, 86_400_000L);
+            if (day != tokenDay) {
+                flushTokens();
+                tokenDay = day;
+                tokenDayAt = now;
+            }
+            tokensThatDay = tokensThatDay == null ? used : tokensThatDay.plus(used);
+        }
+
+        // Adding n to a day's count once is adding 1 n times: the day is the newest, so nothing more is dropped.
+        private void flushRequests() {
+            if (requestsThatDay > 0) {
+                daily = addToday(daily, Instant.ofEpochMilli(requestDayAt), requestsThatDay, Long::sum);
+                requestsThatDay = 0;
+            }
+        }
+
+        private void flushTokens() {
+            if (tokensThatDay != null) {
+                tokens = addToday(tokens, Instant.ofEpochMilli(tokenDayAt), tokensThatDay, TokenUsage::plus);
+                tokensThatDay = null;
+            }
+        }
+
+        private Account build() {
+            flushRequests();
+            flushTokens();
+            Account.Builder b = start.toBuilder()
+                    .healthScore(health)
+                    .lastRecoveryAt(lastRecoveryAt)
+                    .dailyTokens(tokens);
+            if (succeeded) {
+                b.totalRequests(totalRequests)
+                        .successfulRequests(successfulRequests)
+                        .lastUsed(lastUsed)
+                        .consecutiveFailures(0)
+                        .consecutiveBillingLimitHits(0)
+                        .responseTimes(withTimes(start.responseTimes(), times, timeCount))
+                        .dailyRequests(daily);
+            }
+            return b.build();
+        }
+    }
+
     private static Account rateLimit(Account.Builder b, Account account, Duration retryAfter, long nowMillis) {
         long until = plusSaturated(nowMillis, retryAfter);
         return b.healthScore(clamp(account.healthScore() - RATE_LIMIT_PENALTY))
@@ -245,13 +410,17 @@ public final class HealthPolicy {
      * immutable list made in one pass (every success makes one, so it is not built through copies).
      */
     static List<Long> withTime(List<Long> times, long millis) {
-        int n = times.size();
-        int drop = Math.max(0, n + 1 - Account.MAX_RESPONSE_TIMES);
-        Long[] kept = new Long[n + 1 - drop];
+        return withTimes(times, new long[] {millis}, 1);
+    }
+
+    /** {@code times} with the first {@code count} of {@code added} added at the end, keeping the last {@link Account#MAX_RESPONSE_TIMES}. */
+    static List<Long> withTimes(List<Long> times, long[] added, int count) {
+        int n = times.size() + count;
+        int drop = Math.max(0, n - Account.MAX_RESPONSE_TIMES);
+        Long[] kept = new Long[n - drop];
         for (int i = drop; i < n; i++) {
-            kept[i - drop] = times.get(i);
+            kept[i - drop] = i < times.size() ? times.get(i) : Long.valueOf(added[i - times.size()]);
         }
-        kept[kept.length - 1] = millis;
         return List.of(kept);
     }
 
@@ -268,7 +437,7 @@ public final class HealthPolicy {
         while (counts.size() > DAILY_DAYS_KEPT) {
             counts.pollFirstEntry();
         }
-        return counts;
+        return Account.handOver(counts);
     }
 
     /**
