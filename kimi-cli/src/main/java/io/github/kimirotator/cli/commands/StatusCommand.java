@@ -19,7 +19,7 @@ public final class StatusCommand extends CliCommand {
     protected int run() {
         BackgroundProxy proxies = new BackgroundProxy(context());
         BackgroundProxy.Running running = proxies.find().orElseThrow(() -> RunningProxy.notRunning(
-                context().get(ConfigPaths.class), context().programName(), "", false));
+                context().get(ConfigPaths.class), context().invocation(), "", false));
         JsonNode status = proxies.status(running);
         int total = 0;
         int usable = 0;
