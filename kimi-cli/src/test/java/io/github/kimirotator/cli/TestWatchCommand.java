@@ -85,7 +85,8 @@ class TestWatchCommand {
         proxy.close();
         CliRunner.Result gone = cli.run("watch", "--once", "--url", url);
         assertThat(gone.exitCode()).isEqualTo(1);
-        assertThat(gone.err()).startsWith("error: no proxy answers at http://127.0.0.1:");
+        assertThat(gone.err()).startsWith("error: no proxy answers at http://127.0.0.1:")
+                .contains(" (connection refused); start one with 'kimi-rotator start' or pass --url");
     }
 
     @Test

@@ -107,6 +107,17 @@ public final class WatchCommand extends CliCommand {
         }
     }
 
+    /** Why a request got no answer, in words: Java's HTTP client gives a refused connection no message. */
+    static String why(IOException e) {
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer within " + TIMEOUT.toSeconds() + " s";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     /** What {@code /_kimi/status} and {@code /_kimi/api/history} say now. */
     private record Look(JsonNode status, JsonNode history) {
     }
@@ -122,8 +133,7 @@ public final class WatchCommand extends CliCommand {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "no proxy answers at " + base + " ("
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+            throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "no proxy answers at " + base + " (" + why(e)
                     + "); start one with '" + context().invocation() + " start' or pass --url", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
