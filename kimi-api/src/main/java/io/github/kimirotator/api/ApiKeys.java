@@ -50,12 +50,16 @@ public final class ApiKeys {
         return Names.normalize(name, accountNumber);
     }
 
-    /** {@code sk-kimi-...} plus the last four characters; never more of the key. */
+    /**
+     * {@code sk-kimi-...} plus the last four characters; never more of the key. A string that is no valid key (one
+     * the user typed, one from a hand-edited file) may end in a control or formatting character: those are shown as
+     * escapes ({@link Names#escape}), so an error message never sends a control sequence to the terminal.
+     */
     public static String display(String key) {
-        if (key == null || key.length() < 4) {
+        if (key == null || key.codePointCount(0, key.length()) < 4) {
             return PREFIX + "...";
         }
-        return PREFIX + "..." + key.substring(key.length() - 4);
+        return PREFIX + "..." + Names.escape(key.substring(key.offsetByCodePoints(key.length(), -4)));
     }
 
     /** {@code k-} plus the first eight hex digits of the key's SHA-256: stable, safe for logs and metrics. */

@@ -114,6 +114,39 @@ public final class CliContext {
         return programName;
     }
 
+    /**
+     * How a hint names another command for the same accounts file: {@link #programName()}, plus
+     * {@code --config FILE} when the file was given with {@code --config} (the hinted command would otherwise act on
+     * another file: the default one, or {@code $KIMI_ROTATOR_CONFIG}'s).
+     */
+    public String invocation() {
+        if (options.config() == null) {
+            return programName();
+        }
+        return programName() + " --config " + shellWord(get(ConfigPaths.class).accountsFile().toString());
+    }
+
+    /** {@code word} as a POSIX shell reads it back: as it is when plain, else in double quotes. */
+    static String shellWord(String word) {
+        boolean plain = !word.isEmpty();
+        for (int i = 0; i < word.length() && plain; i++) {
+            char c = word.charAt(i);
+            plain = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || "/._-+:,@%=".indexOf(c) >= 0;
+        }
+        if (plain) {
+            return word;
+        }
+        StringBuilder quoted = new StringBuilder(word.length() + 8).append('"');
+        for (int i = 0; i < word.length(); i++) {
+            char c = word.charAt(i);
+            if (c == '"' || c == '\\' || c == '$' || c == '`') {
+                quoted.append('\\');
+            }
+            quoted.append(c);
+        }
+        return quoted.append('"').toString();
+    }
+
     /** 1 to 64 of {@code A-Z a-z 0-9 . _ -} (checked by hand: a regular expression costs start-up time). */
     private static boolean isProgramName(String name) {
         if (name.isEmpty() || name.length() > 64) {

@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class TestServeAndConfigCommands {
+    private static final String KEY = "sk-kimi-QAQAQAQAQAQAQAQAQAQAQAQA1234";
     @TempDir
     Path home;
     CliRunner cli;
@@ -50,7 +51,53 @@ class TestServeAndConfigCommands {
     void configWithoutARunningProxyExplainsWhatToDo() {
         CliRunner.Result r = cli.run("config", "claude-code");
         assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.err()).startsWith("error: no running proxy found").contains("kimi-rotator serve").contains("--url");
+        assertThat(r.err()).startsWith("error: no proxy is running for ").contains("start one with 'kimi-rotator start' or pass --url");
+    }
+
+    @Test
+    void statusWatchAndConfigSayTheSameWhenNoProxyRunsAndLeaveNoFolderBehind() {
+        Path accounts = home.resolve("nowhere/yet/kimi-accounts.json");
+        String none = "error: no proxy is running for " + accounts + "; start one with 'kimi-rotator --config " + accounts + " start'";
+        for (String[] command : new String[][] {{"status"}, {"stop"}, {"watch", "--once"}, {"config", "opencode"}}) {
+            CliRunner.Result r = cli.run(concat("--config", accounts.toString(), command));
+            if (command[0].equals("stop")) {
+                assertThat(r.exitCode()).isZero();
+                assertThat(r.out()).isEqualTo("No proxy is running for " + accounts + "\n");
+            } else {
+                assertThat(r.exitCode()).as(String.join(" ", command)).isEqualTo(1);
+                assertThat(r.err()).isEqualTo(none + (command[0].equals("status") ? "" : " or pass --url") + "\n");
+            }
+            assertThat(home.resolve("nowhere")).as(String.join(" ", command) + " changes nothing on disk").doesNotExist();
+        }
+    }
+
+    @Test
+    void hintsNameTheAccountsFileGivenWithConfigSoTheHintedCommandActsOnIt() throws Exception {
+        Path accounts = home.resolve("my keys/a.json");
+        CliRunner.Result added = cli.run("--config", accounts.toString(), "add-key", KEY, "Spare");
+        assertThat(added.exitCode()).as(added.err()).isZero();
+        String quoted = "\"" + accounts + "\"";
+
+        CliRunner.Result status = cli.run("--config", accounts.toString(), "status");
+        assertThat(status.err()).isEqualTo("error: no proxy is running for " + accounts
+                + "; start one with 'kimi-rotator --config " + quoted + " start'\n");
+        CliRunner.Result removed = cli.run("--config", accounts.toString(), "remove-key", "0");
+        assertThat(removed.out()).contains("That was the last key; add one with: kimi-rotator --config " + quoted + " add-key sk-kimi-...");
+
+        // Without --config (the default file, or $KIMI_ROTATOR_CONFIG, which the next command sees too) hints stay short.
+        CliRunner.Result plain = cli.run("status");
+        assertThat(plain.err()).endsWith("; start one with 'kimi-rotator start'\n");
+        assertThat(CliContext.shellWord("/home/me/.config/opencode/kimi-accounts.json"))
+                .isEqualTo("/home/me/.config/opencode/kimi-accounts.json");
+        assertThat(CliContext.shellWord("/a $b/\"c\"`d`\\e")).isEqualTo("\"/a \\$b/\\\"c\\\"\\`d\\`\\\\e\"");
+    }
+
+    private static String[] concat(String a, String b, String[] rest) {
+        String[] all = new String[rest.length + 2];
+        all[0] = a;
+        all[1] = b;
+        System.arraycopy(rest, 0, all, 2, rest.length);
+        return all;
     }
 
     @Test
@@ -61,7 +108,7 @@ class TestServeAndConfigCommands {
         CliRunner.Result r = cli.run("config", "claude-code");
 
         assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.err()).startsWith("error: no running proxy found").contains("kimi-rotator serve").contains("--url");
+        assertThat(r.err()).startsWith("error: no proxy is running for ").contains("start one with 'kimi-rotator start' or pass --url");
     }
 
     @Test

@@ -78,7 +78,7 @@ class TestWatchCommand {
     void withoutARunningProxyItSaysSoAndExits1() throws Exception {
         CliRunner.Result none = cli.run("watch");
         assertThat(none.exitCode()).isEqualTo(1);
-        assertThat(none.err()).startsWith("error: no running proxy found").contains("kimi-rotator serve");
+        assertThat(none.err()).startsWith("error: no proxy is running for ").contains("start one with 'kimi-rotator start' or pass --url");
 
         ProxyFixture proxy = new ProxyFixture(cli, KEY_A);
         String url = proxy.uri("/").toString();
@@ -103,7 +103,7 @@ class TestWatchCommand {
         assertThat(empty.out()).contains("No keys yet: add one with 'opencode-kimi add-key'.");
         CliRunner.Result gone = cli.run("watch", "--once", "--url", url);
         assertThat(gone.exitCode()).isEqualTo(1);
-        assertThat(gone.err()).contains("start one with 'opencode-kimi serve' or pass --url").doesNotContain("'kimi-rotator");
+        assertThat(gone.err()).contains("start one with 'opencode-kimi start' or pass --url").doesNotContain("'kimi-rotator");
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +80,8 @@ class RunIT {
                 .contains("HTTP/1.1 200").contains("pong");
         assertThat(upstream.keysSeen()).containsExactly(KEY);
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("the proxy outlives the run").contains(true);
+        assertThat(Files.getPosixFilePermissions(ownDir.resolve("clients"))).as("clients, like all our files")
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
 
         Launcher.Result second = cli.run("run", "--port", "0", "sh", "-c", "echo $ANTHROPIC_BASE_URL; exit 3");
         assertThat(second.exitCode()).isEqualTo(3);
@@ -123,7 +126,8 @@ class RunIT {
         assertThat(ownDir.resolve("serve.json")).doesNotExist();
         Launcher.Result none = cli.run("status");
         assertThat(none.exitCode()).isEqualTo(1);
-        assertThat(none.err()).startsWith("error: no proxy is running for ");
+        assertThat(none.err()).isEqualTo("error: no proxy is running for " + home.resolve(".config/opencode/kimi-accounts.json")
+                + "; start one with 'kimi-rotator start'\n");
         Launcher.Result stopAgain = cli.run("stop");
         assertThat(stopAgain.exitCode()).isZero();
         assertThat(stopAgain.out()).startsWith("No proxy is running for ");

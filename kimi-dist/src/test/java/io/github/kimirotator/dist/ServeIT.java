@@ -88,7 +88,7 @@ class ServeIT {
         assertThat(ownDir.resolve("serve.json")).doesNotExist();
         Launcher.Result none = cli.run("config", "claude-code");
         assertThat(none.exitCode()).isEqualTo(1);
-        assertThat(none.err()).startsWith("error: no running proxy found");
+        assertThat(none.err()).startsWith("error: no proxy is running for ").endsWith("; start one with 'kimi-rotator start' or pass --url\n");
 
         JsonNode file = JSON.readTree(cli.fileBytes());
         long total = 0;

@@ -45,7 +45,7 @@ class WatchIT {
         assertThat(cli.run("add-key", KEY, "Watched").exitCode()).isZero();
         Launcher.Result none = cli.run("watch");
         assertThat(none.exitCode()).isEqualTo(1);
-        assertThat(none.err()).startsWith("error: no running proxy found");
+        assertThat(none.err()).startsWith("error: no proxy is running for ").endsWith("; start one with 'kimi-rotator start' or pass --url\n");
 
         serve = cli.start(Launcher.bin("kimi-rotator"), "serve", "--port", "0", "--upstream", "http://127.0.0.1:9");
         BufferedReader serveOut = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));

@@ -102,7 +102,7 @@ public final class AccountsFile implements AccountsStore {
             throw new KimiException(ErrorCode.CORRUPT_FILE, e.getMessage() + "; the previous version is in "
                     + backup + " (copy it over to recover)", e);
         } catch (IOException e) {
-            throw new KimiException(ErrorCode.IO_ERROR, "could not read " + path + ": " + IoErrors.describe(e), e);
+            throw new KimiException(ErrorCode.IO_ERROR, "cannot read " + path + ": " + IoErrors.describe(e), e);
         }
     }
 

@@ -221,11 +221,11 @@ public final class AccountsLock {
     }
 
     private static KimiException cannotLock(Path lockDir, IOException e) {
-        return new KimiException(ErrorCode.IO_ERROR, "could not lock " + lockDir + ": " + IoErrors.describe(e), e);
+        return new KimiException(ErrorCode.IO_ERROR, "cannot lock " + lockDir + ": " + IoErrors.describe(e), e);
     }
 
     private KimiException timedOut(Path lockDir, String holder) {
-        return new KimiException(ErrorCode.LOCK_TIMEOUT, "could not lock " + lockDir + ": held by " + holder
+        return new KimiException(ErrorCode.LOCK_TIMEOUT, "cannot lock " + lockDir + ": held by " + holder
                 + " for " + seconds(timeout) + " (a lock not refreshed for " + seconds(staleAfter)
                 + " is taken over; if no kimi-rotator or opencode is running, delete that directory)");
     }
@@ -362,7 +362,7 @@ public final class AccountsLock {
                 // Read back: the file system may round the time, and ownership is checked by equality.
                 lastSet = Files.getLastModifiedTime(lockDir);
             } catch (IOException e) {
-                throw new KimiException(ErrorCode.IO_ERROR, "could not refresh the lock " + lockDir + ": "
+                throw new KimiException(ErrorCode.IO_ERROR, "cannot refresh the lock " + lockDir + ": "
                         + IoErrors.describe(e), e);
             }
         }

@@ -78,7 +78,7 @@ final class AtomicFileWriter {
             mover.move(next, target);
             SecureFiles.syncDirectory(dir);
         } catch (IOException e) {
-            throw new KimiException(ErrorCode.IO_ERROR, "could not write " + target + ": " + IoErrors.describe(e), e);
+            throw new KimiException(ErrorCode.IO_ERROR, "cannot write " + target + ": " + IoErrors.describe(e), e);
         } finally {
             temps.forEach(AtomicFileWriter::deleteQuietly);
         }

@@ -55,7 +55,7 @@ public final class ConfigPaths {
         try {
             SecureFiles.createDirectories(dir);
         } catch (IOException e) {
-            throw new KimiException(ErrorCode.IO_ERROR, "could not create " + dir + ": " + IoErrors.describe(e), e);
+            throw new KimiException(ErrorCode.IO_ERROR, "cannot create " + dir + ": " + IoErrors.describe(e), e);
         }
         return dir;
     }

@@ -177,7 +177,7 @@ class TestAccountsFile {
 
         assertThatThrownBy(() -> store.update(s -> addKey(s, KEY)))
                 .isInstanceOfSatisfying(KimiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.IO_ERROR))
-                .hasMessage("could not write " + file + ": disk on fire");
+                .hasMessage("cannot write " + file + ": disk on fire");
 
         assertThat(file).hasBinaryContent(original);
         assertThat(listing()).containsExactlyInAnyOrder("kimi-accounts.json", "kimi-accounts.json.bak");

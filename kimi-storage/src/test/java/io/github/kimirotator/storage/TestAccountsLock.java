@@ -98,7 +98,7 @@ class TestAccountsLock {
                     assertThat(e.code()).isEqualTo(ErrorCode.LOCK_TIMEOUT);
                     assertThat(e.exitCode()).isEqualTo(1);
                 })
-                .hasMessageStartingWith("could not lock " + lockDir + ": held by another process for 300 ms");
+                .hasMessageStartingWith("cannot lock " + lockDir + ": held by another process for 300 ms");
         assertThat(lockDir).isDirectory();
         assertThat(Files.getLastModifiedTime(lockDir)).isEqualTo(before);
     }

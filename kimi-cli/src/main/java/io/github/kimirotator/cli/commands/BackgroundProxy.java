@@ -64,7 +64,8 @@ final class BackgroundProxy {
     BackgroundProxy(CliContext context) {
         this.context = context;
         this.paths = context.get(ConfigPaths.class);
-        this.ownDir = paths.ownDir();
+        // Made when something is written there (start, addClient): status and stop only read.
+        this.ownDir = paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME);
     }
 
     Path ownDir() {
@@ -94,6 +95,7 @@ final class BackgroundProxy {
      *     naming the log
      */
     Running start(List<String> serveArgs) {
+        paths.ownDir();
         Path log = logFile();
         rotateIfOver(log, LOG_LIMIT_BYTES);
         long logStart = size(log);
@@ -224,6 +226,10 @@ final class BackgroundProxy {
     void addClient(Running proxy, long clientPid) {
         String line = proxy.pid() + " " + proxy.info().startedAt().toEpochMilli() + " " + clientPid + "\n";
         try {
+            // 0600 like every file of ours: made private first, then appended to.
+            if (!Files.exists(paths.ownDir().resolve(CLIENTS_NAME))) {
+                io.github.kimirotator.storage.PrivateFiles.createIfAbsent(ownDir.resolve(CLIENTS_NAME), new byte[0]);
+            }
             Files.write(ownDir.resolve(CLIENTS_NAME), line.getBytes(StandardCharsets.US_ASCII),
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
         } catch (IOException e) {

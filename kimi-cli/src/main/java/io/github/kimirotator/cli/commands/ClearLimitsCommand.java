@@ -41,7 +41,7 @@ public final class ClearLimitsCommand extends CliCommand {
         });
         if (what[0] == null) {
             context().out().println("There are no keys, so no limits to clear. Add one with: "
-                    + context().programName() + " add-key sk-kimi-... \"My Account\"");
+                    + context().invocation() + " add-key sk-kimi-... \"My Account\"");
             return 0;
         }
         context().out().println("Limits cleared for " + what[0]);

@@ -38,7 +38,7 @@ public final class ConfigCommand extends CliCommand {
         }
         ConfigPaths paths = context().get(ConfigPaths.class);
         URI proxy = url != null ? Arguments.uri("url", url)
-                : RunningProxy.url(paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME), context().programName());
+                : RunningProxy.url(paths, context().invocation());
         String base = proxy.toString().replaceAll("/+$", "");
         // The same file and rules as serve: settings printed before the first serve keep working after it.
         String token = LocalToken.loadOrCreate(paths.ownDir());

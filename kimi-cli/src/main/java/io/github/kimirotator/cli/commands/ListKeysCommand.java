@@ -33,7 +33,7 @@ public final class ListKeysCommand extends CliCommand {
         }
         StatusReport report = StatusReport.withoutIds(state, policy);
         if (state.accounts().isEmpty()) {
-            out.println("No keys yet. Add one with: " + context().programName() + " add-key sk-kimi-... \"My Account\"");
+            out.println("No keys yet. Add one with: " + context().invocation() + " add-key sk-kimi-... \"My Account\"");
             return 0;
         }
         Ansi ansi = new Ansi(context().colour());
@@ -46,7 +46,7 @@ public final class ListKeysCommand extends CliCommand {
             out.println("   Key: " + key.display());
             out.println("   Health: " + healthBar(key.health(), ansi) + " " + key.health() + "%");
             out.println("   Requests: " + key.successfulRequests() + "/" + key.totalRequests() + " successful");
-            out.println("   Status: " + status(key, account, now, ansi, context().programName()));
+            out.println("   Status: " + status(key, account, now, ansi, context().invocation()));
         }
         out.println();
         out.println("Health auto-refresh: " + (state.autoRefreshHealth() ? "enabled" : "disabled")

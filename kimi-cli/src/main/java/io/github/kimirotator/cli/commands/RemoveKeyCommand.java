@@ -39,7 +39,7 @@ public final class RemoveKeyCommand extends CliCommand {
         context().out().println("Removed key " + ListKeysCommand.label(at[0], removed[0].name(), removed[0].key()));
         if (wasActive[0]) {
             if (after.accounts().isEmpty()) {
-                context().out().println("That was the last key; add one with: " + context().programName() + " add-key sk-kimi-...");
+                context().out().println("That was the last key; add one with: " + context().invocation() + " add-key sk-kimi-...");
             } else {
                 Account now = after.accounts().get(after.safeActiveIndex());
                 context().out().println("It was the active key; active now: "

@@ -24,7 +24,7 @@ public final class RotateCommand extends CliCommand {
         Account[] chosen = new Account[1];
         context().get(AccountsStore.class).update(stored -> {
             if (stored.accounts().isEmpty()) {
-                throw new KimiException(ErrorCode.NO_USABLE_KEYS, "there are no keys; add one with '" + context().programName() + " add-key KEY'");
+                throw new KimiException(ErrorCode.NO_USABLE_KEYS, "there are no keys; add one with '" + context().invocation() + " add-key KEY'");
             }
             var state = policy.autoRecover(stored);
             Selection selection = selector.rotate(state);
@@ -36,7 +36,7 @@ public final class RotateCommand extends CliCommand {
             Selection.NoneEligible none = (Selection.NoneEligible) selection;
             throw new KimiException(ErrorCode.NO_USABLE_KEYS, "no other key can be used now"
                     + none.soonestFree().map(at -> "; the next one frees up at " + at).orElse("")
-                    + " (see '" + context().programName() + " list-keys')");
+                    + " (see '" + context().invocation() + " list-keys')");
         });
         context().out().println("Rotated to key " + ListKeysCommand.label(to[0], chosen[0].name(), chosen[0].key()));
         return 0;

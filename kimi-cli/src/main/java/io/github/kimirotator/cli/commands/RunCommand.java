@@ -59,7 +59,7 @@ public final class RunCommand extends CliCommand {
         boolean started = existing.isEmpty();
         if (started) {
             err.println(context().programName() + ": started a proxy at " + proxy.url() + " (pid " + proxy.pid() + ")"
-                    + (stopAfter ? "" : "; it keeps running, '" + context().programName() + " stop' ends it"));
+                    + (stopAfter ? "" : "; it keeps running, '" + context().invocation() + " stop' ends it"));
         }
         long self = ProcessHandle.current().pid();
         proxies.addClient(proxy, self);

@@ -145,7 +145,7 @@ public final class ServeCommand extends CliCommand {
 
     private void printBanner(URI url, ProxyConfig config, AccountsState state, HealthPolicy policy) {
         PrintStream out = context().out();
-        String program = context().programName();
+        String program = context().invocation();
         long usable = state.accounts().stream().filter(a -> policy.status(a) != KeyStatus.DISABLED
                 && policy.status(a) != KeyStatus.LIMITED).count();
         out.println("Listening on " + url + " (upstream " + config.upstream() + ")");

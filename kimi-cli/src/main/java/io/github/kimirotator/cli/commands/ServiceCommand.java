@@ -102,7 +102,7 @@ public final class ServiceCommand extends CliCommand {
                 for (List<String> command : platform.enable()) {
                     context().out().println("  " + String.join(" ", command));
                 }
-                String program = context().programName();
+                String program = context().invocation();
                 context().out().println("or run '" + program + " service install --enable'. A proxy started with '"
                         + program + " start' must be stopped first.");
                 return 0;
@@ -110,7 +110,7 @@ public final class ServiceCommand extends CliCommand {
             for (List<String> command : platform.enable()) {
                 execute(context(), command);
             }
-            context().out().println("Enabled and started; '" + context().programName() + " status' shows it.");
+            context().out().println("Enabled and started; '" + context().invocation() + " status' shows it.");
             return 0;
         }
     }

@@ -26,7 +26,7 @@ public final class StartCommand extends CliCommand {
         BackgroundProxy.Running started = proxies.start(options.allArgs());
         context().out().println("Started a proxy at " + started.url() + " (pid " + started.pid() + "); log: "
                 + proxies.logFile());
-        String program = context().programName();
+        String program = context().invocation();
         context().out().println("Point a client at it with '" + program + " run -- claude' (or '" + program
                 + " config claude-code'); stop it with '" + program + " stop'.");
         return 0;

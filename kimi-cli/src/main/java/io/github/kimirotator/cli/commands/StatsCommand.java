@@ -76,7 +76,7 @@ public final class StatsCommand extends CliCommand {
             return 0;
         }
         if (rows.isEmpty()) {
-            out.println("No keys yet. Add one with: " + context().programName() + " add-key sk-kimi-... \"My Account\"");
+            out.println("No keys yet. Add one with: " + context().invocation() + " add-key sk-kimi-... \"My Account\"");
             return 0;
         }
         out.println("📊 Usage Statistics");

@@ -1,10 +1,9 @@
 package io.github.kimirotator.cli.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.github.kimirotator.api.ErrorCode;
-import io.github.kimirotator.api.KimiException;
 import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.cli.CommandModel;
+import io.github.kimirotator.cli.RunningProxy;
 import io.github.kimirotator.storage.ConfigPaths;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,8 +18,8 @@ public final class StatusCommand extends CliCommand {
     @Override
     protected int run() {
         BackgroundProxy proxies = new BackgroundProxy(context());
-        BackgroundProxy.Running running = proxies.find().orElseThrow(() -> new KimiException(ErrorCode.NO_RUNNING_PROXY,
-                "no proxy is running for " + context().get(ConfigPaths.class).accountsFile() + "; start one with '" + context().programName() + " start'"));
+        BackgroundProxy.Running running = proxies.find().orElseThrow(() -> RunningProxy.notRunning(
+                context().get(ConfigPaths.class), context().invocation(), "", false));
         JsonNode status = proxies.status(running);
         int total = 0;
         int usable = 0;

@@ -32,7 +32,7 @@ public final class UseKeyCommand extends CliCommand {
         String label = "[" + at[0] + "] " + Names.escape(key.name());
         context().out().println("Active key: " + ListKeysCommand.label(at[0], key.name(), key.key()));
         HealthPolicy policy = context().get(HealthPolicy.class);
-        String clear = "'" + context().programName() + " clear-limits " + at[0] + "'";
+        String clear = "'" + context().invocation() + " clear-limits " + at[0] + "'";
         KeyStatus status = policy.status(key);
         if (status == KeyStatus.DISABLED) {
             context().err().println("warning: key " + label + " is disabled (" + reason(key, "rejected by the upstream")

@@ -52,12 +52,14 @@ public final class WatchCommand extends CliCommand {
     protected int run() {
         String url = value("--url");
         boolean once = value("--once");
-        Path ownDir = context().get(ConfigPaths.class).ownDir();
-        base = url != null ? Arguments.uri("url", url) : RunningProxy.url(ownDir, context().programName());
+        ConfigPaths paths = context().get(ConfigPaths.class);
+        // Only reads: a watch that finds no proxy leaves no folder behind.
+        Path ownDir = paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME);
+        base = url != null ? Arguments.uri("url", url) : RunningProxy.url(paths, context().invocation());
         token = LocalToken.load(ownDir);
         http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
         // The first look decides: no proxy, or a refused token, is an error (exit 1), not an empty screen.
-        List<String> first = render(fetch(), context().programName());
+        List<String> first = render(fetch(), context().invocation());
         PrintStream out = context().out();
         if (once) {
             first.forEach(out::println);
@@ -95,7 +97,7 @@ public final class WatchCommand extends CliCommand {
     /** The next frame; while the proxy does not answer, a line saying so. */
     private List<String> lookAgain() throws InterruptedException {
         try {
-            return render(fetch(), context().programName());
+            return render(fetch(), context().invocation());
         } catch (KimiException e) {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
@@ -122,7 +124,7 @@ public final class WatchCommand extends CliCommand {
         } catch (IOException e) {
             throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "no proxy answers at " + base + " ("
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
-                    + "); start one with '" + context().programName() + " serve' or pass --url", e);
+                    + "); start one with '" + context().invocation() + " start' or pass --url", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KimiException(ErrorCode.NO_RUNNING_PROXY, "interrupted while asking " + base, e);
