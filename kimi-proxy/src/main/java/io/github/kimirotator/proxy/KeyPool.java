@@ -32,6 +32,7 @@ import java.util.concurrent.CompletionStage;
  * is taken (at most one round trip), laid over the local state inside it (no I/O), and told every event.
  */
 final class KeyPool {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KeyPool.class);
 
     /** The outcome of asking for a key. */
     sealed interface Choice {
@@ -109,7 +110,13 @@ final class KeyPool {
                 .thenApply(hints -> {
                     Choice choice = chooseLocked(triedKeys, sessionId, hints);
                     if (affinity && choice instanceof Lease lease) {
-                        shared.rememberSession(hints, lease.key(), clock.instant(), SessionAffinityStrategy.SESSION_IDLE);
+                        try {
+                            shared.rememberSession(hints, lease.key(), clock.instant(),
+                                    SessionAffinityStrategy.SESSION_IDLE);
+                        } catch (RuntimeException e) {
+                            // The key is counted in flight already: failing the choice now would never take it back.
+                            LOG.warn("could not remember the session's key in the shared state: {}", e.toString());
+                        }
                     }
                     return choice;
                 });

@@ -136,7 +136,7 @@ class TestShutdown {
      */
     @Test
     void aRequestWhoseKeyChoiceCompletesWhileTheProxyClosesIsAnsweredToo() throws Exception {
-        Gated gated = new Gated(new io.github.kimirotator.storage.state.FileKeyState(java.time.Clock.systemUTC()));
+        Gated gated = new Gated();
         try (ProxyHarness h = ProxyHarness.shared(dir, c -> c.withMaxWait(Duration.ofSeconds(60))
                 .withShutdownTimeout(Duration.ofSeconds(2)), policy -> gated, KEY_A)) {
             long until = START.plusSeconds(30).toEpochMilli();
@@ -161,60 +161,19 @@ class TestShutdown {
     }
 
     /** The file backend, whose key choices wait for {@link #gate} while one is set. */
-    private static final class Gated implements io.github.kimirotator.api.state.KeyStateBackend {
-        private final io.github.kimirotator.api.state.KeyStateBackend file;
+    private static final class Gated extends FileStateOverride {
         volatile CompletableFuture<Shared> gate;
         final java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
-
-        Gated(io.github.kimirotator.api.state.KeyStateBackend file) {
-            this.file = file;
-        }
 
         @Override
         public java.util.concurrent.CompletionStage<Shared> refresh(io.github.kimirotator.api.AccountsState local,
                 boolean turn, java.util.Optional<String> session) {
             CompletableFuture<Shared> g = gate;
             if (g == null) {
-                return file.refresh(local, turn, session);
+                return super.refresh(local, turn, session);
             }
             asked.incrementAndGet();
             return g;
-        }
-
-        @Override
-        public io.github.kimirotator.api.AccountsState overlay(io.github.kimirotator.api.AccountsState local) {
-            return file.overlay(local);
-        }
-
-        @Override
-        public void record(io.github.kimirotator.api.AccountsState local, String key,
-                io.github.kimirotator.api.HealthEvent event, java.time.Instant at) {
-            file.record(local, key, event, at);
-        }
-
-        @Override
-        public void clearLimits(java.util.Collection<String> keys) {
-            file.clearLimits(keys);
-        }
-
-        @Override
-        public void sync(io.github.kimirotator.api.AccountsState local) {
-            file.sync(local);
-        }
-
-        @Override
-        public boolean waitsForIo() {
-            return file.waitsForIo();
-        }
-
-        @Override
-        public Status status() {
-            return file.status();
-        }
-
-        @Override
-        public void close() {
-            file.close();
         }
     }
 }
