@@ -9,6 +9,8 @@ import io.github.kimirotator.cli.CliCommand;
 import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.Json;
 import io.github.kimirotator.storage.AccountsStore;
+import io.github.kimirotator.strategies.DefaultKeySelector;
+import io.github.kimirotator.strategies.StrategyRegistry;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.github.kimirotator.strategies.report.StatusReport;
 import io.github.kimirotator.strategies.report.StatusReport.KeyReport;
@@ -26,6 +28,11 @@ public final class ListKeysCommand extends CliCommand {
     protected int run() {
         HealthPolicy policy = context().get(HealthPolicy.class);
         AccountsState state = policy.autoRecover(context().sharedView(context().get(AccountsStore.class).read()));
+        StrategyRegistry registry = context().get(StrategyRegistry.class);
+        String missing = DefaultKeySelector.notInstalled(state.effectiveStrategy(), registry.names());
+        if (missing != null) {
+            context().err().println("warning: " + missing);
+        }
         PrintStream out = context().out();
         if (context().options().json()) {
             out.println(Json.write(StatusReport.of(state, policy, id -> 0)));
@@ -37,7 +44,7 @@ public final class ListKeysCommand extends CliCommand {
             return 0;
         }
         Ansi ansi = new Ansi(context().colour());
-        out.println(ansi.bold("Kimi API Keys (" + report.keys().size() + " total, strategy: " + Names.escape(report.strategy()) + "):"));
+        out.println(ansi.bold("Kimi API Keys (" + report.keys().size() + " total, strategy: " + strategyInForce(report.strategy(), registry) + "):"));
         long now = policy.clock().millis();
         for (KeyReport key : report.keys()) {
             Account account = state.accounts().get(key.index());
@@ -52,6 +59,12 @@ public final class ListKeysCommand extends CliCommand {
         out.println("Health auto-refresh: " + (state.autoRefreshHealth() ? "enabled" : "disabled")
                 + " (cooldown: " + state.healthRefreshCooldownMinutes() + " minutes)");
         return 0;
+    }
+
+    /** The strategy's name as shown, saying what is used instead when it is not installed. */
+    static String strategyInForce(String name, StrategyRegistry registry) {
+        return Names.escape(name) + (registry.names().contains(name) ? ""
+                : " (not installed; using " + AccountsState.DEFAULT_STRATEGY + ")");
     }
 
     static String healthBar(int health, Ansi ansi) {
