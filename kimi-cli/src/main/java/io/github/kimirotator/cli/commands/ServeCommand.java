@@ -154,7 +154,7 @@ public final class ServeCommand extends CliCommand {
                 && policy.status(a) != KeyStatus.LIMITED).count();
         out.println("Listening on " + url + " (upstream " + config.upstream() + ")");
         out.println("Strategy: " + ListKeysCommand.strategyInForce(state.effectiveStrategy(),
-                context().get(StrategyRegistry.class)) + "; usable keys: " + usable + " of " + state.accounts().size());
+                ListKeysCommand.notInstalled(context(), state.effectiveStrategy())) + "; usable keys: " + usable + " of " + state.accounts().size());
         if (state.accounts().isEmpty()) {
             out.println("No keys yet: add one with '" + program + " add-key sk-kimi-... \"My Account\"' (picked up while running).");
         } else if (usable == 0) {
