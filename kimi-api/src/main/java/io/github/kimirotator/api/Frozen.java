@@ -23,15 +23,20 @@ final class Frozen {
         if (map instanceof FrozenSortedMap<String, V> frozen) {
             return frozen;
         }
-        if (map instanceof SortedMap<String, V> sortedMap) {
+        if (map instanceof SortedMap<String, V> sortedMap && sortedMap.comparator() == null) {
             return new FrozenSortedMap<>(new TreeMap<>(sortedMap));
         }
-        return new FrozenSortedMap<>(new TreeMap<>(map == null ? Map.of() : map));
+        // Days in their natural order (oldest first) whatever order a given map had: pruning and the file rely on it.
+        Map<String, V> plain = map == null ? Map.of() : map;
+        return new FrozenSortedMap<>(new TreeMap<>(plain));
     }
 
-    /** {@code owned}, which nobody else holds or changes any more, unmodifiable and without a copy. */
+    /**
+     * {@code owned}, which nobody else holds or changes any more, unmodifiable and without a copy (a copy in the
+     * natural order when it has another).
+     */
     static <V> SortedMap<String, V> adopt(TreeMap<String, V> owned) {
-        return new FrozenSortedMap<>(owned);
+        return owned.comparator() == null ? new FrozenSortedMap<>(owned) : sorted(owned);
     }
 
     /** {@code map} as an unmodifiable copy in its order, or itself when it is one already. */

@@ -3,6 +3,7 @@ package io.github.kimirotator.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,5 +70,29 @@ class TestAccountMaps {
         assertThat(account.dailyRequests()).isSameAs(handed);
         assertThat(handed.firstKey()).isEqualTo("2026-03-10");
         assertThatThrownBy(() -> handed.put("x", 1L)).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void dailyMapsAreInDayOrderWhateverTheOrderOfTheMapGiven() {
+        // A caller's map sorted another way (newest first): the account still keeps its days oldest first, as
+        // the health policy's pruning (headMap of the oldest day kept) and the file's order expect.
+        TreeMap<String, Long> newestFirst = new TreeMap<>(Comparator.reverseOrder());
+        newestFirst.put("2026-03-10", 3L);
+        newestFirst.put("2026-03-11", 4L);
+        TreeMap<String, TokenUsage> tokensNewestFirst = new TreeMap<>(Comparator.reverseOrder());
+        tokensNewestFirst.put("2026-03-10", new TokenUsage(1, 2, 0, 0));
+        tokensNewestFirst.put("2026-03-11", new TokenUsage(3, 4, 0, 0));
+
+        Account account = Account.newKey(KEY, "k", 1).toBuilder().dailyRequests(newestFirst)
+                .dailyTokens(tokensNewestFirst).build();
+        var handed = Account.handOver(new TreeMap<>(newestFirst));
+
+        assertThat(account.dailyRequests().comparator()).isNull();
+        assertThat(account.dailyRequests().firstKey()).isEqualTo("2026-03-10");
+        assertThat(account.dailyRequests().keySet()).containsExactly("2026-03-10", "2026-03-11");
+        assertThat(account.dailyTokens().keySet()).containsExactly("2026-03-10", "2026-03-11");
+        assertThat(account.dailyRequests().headMap("2026-03-11")).containsOnlyKeys("2026-03-10");
+        assertThat(handed.comparator()).isNull();
+        assertThat(handed.keySet()).containsExactly("2026-03-10", "2026-03-11");
     }
 }

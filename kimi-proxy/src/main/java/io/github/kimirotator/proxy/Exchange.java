@@ -407,6 +407,10 @@ final class Exchange {
         }
         if (clientGone && f.parking.remove(this)) {
             abandon();
+        } else if (f.isStopping() && f.parking.remove(this)) {
+            // The key choice completed (on the shared state's thread) after close answered the waiting requests:
+            // answered as they were, not left parked until the shutdown time cuts it.
+            shutDown();
         }
     }
 

@@ -51,19 +51,26 @@ class TestJettyBufferPoolWorkaround {
         client.start();
         try {
             ByteBufferPool pool = client.getByteBufferPool();
-            int size = client.getResponseBufferSize();
-            for (boolean direct : new boolean[] {false, true}) {
-                RetainableByteBuffer first = pool.acquire(size, direct);
-                ByteBuffer firstMemory = first.getByteBuffer();
-                first.release();
-                RetainableByteBuffer second = pool.acquire(size, direct);
-                try {
-                    assertThat(second.getByteBuffer()).as("direct=" + direct).isNotSameAs(firstMemory);
-                    if (!direct) {
-                        assertThat(second.getByteBuffer().array()).isNotSameAs(firstMemory.array());
+            // The read sizes of both transports: HTTP/1.1's, and HTTP/2's (what ALPN picks with a TLS upstream).
+            var http2 = ((org.eclipse.jetty.util.component.ContainerLifeCycle) client.getTransport())
+                    .getContainedBeans(org.eclipse.jetty.http2.client.HTTP2Client.class);
+            assertThat(http2).hasSize(1);
+            for (int size : new int[] {client.getResponseBufferSize(), http2.iterator().next().getInputBufferSize()}) {
+                for (boolean direct : new boolean[] {false, true}) {
+                    RetainableByteBuffer first = pool.acquire(size, direct);
+                    ByteBuffer firstMemory = first.getByteBuffer();
+                    first.release();
+                    RetainableByteBuffer second = pool.acquire(size, direct);
+                    try {
+                        assertThat(second.getByteBuffer()).as("size=" + size + " direct=" + direct)
+                                .isNotSameAs(firstMemory);
+                        if (!direct) {
+                            assertThat(second.getByteBuffer().array()).as("size=" + size)
+                                    .isNotSameAs(firstMemory.array());
+                        }
+                    } finally {
+                        second.release();
                     }
-                } finally {
-                    second.release();
                 }
             }
         } finally {

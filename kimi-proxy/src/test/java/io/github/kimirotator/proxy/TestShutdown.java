@@ -128,4 +128,93 @@ class TestShutdown {
             assertThat(r.body()).contains("shutting down");
         }
     }
+
+    /**
+     * The shared state answers a key choice with a stage, which may complete (on its own thread) while the proxy
+     * closes: a request that then finds no key free is answered like the ones already waiting, not left to the
+     * end of the shutdown time.
+     */
+    @Test
+    void aRequestWhoseKeyChoiceCompletesWhileTheProxyClosesIsAnsweredToo() throws Exception {
+        Gated gated = new Gated(new io.github.kimirotator.storage.state.FileKeyState(java.time.Clock.systemUTC()));
+        try (ProxyHarness h = ProxyHarness.shared(dir, c -> c.withMaxWait(Duration.ofSeconds(60))
+                .withShutdownTimeout(Duration.ofSeconds(2)), policy -> gated, KEY_A)) {
+            long until = START.plusSeconds(30).toEpochMilli();
+            h.store.update(s -> s.withAccount(0, a -> a.toBuilder().rateLimitResetTime(until).build()));
+            assertThat(eventually(() -> h.account(KEY_A).rateLimitResetTime() == until)).isTrue();
+            CompletableFuture<io.github.kimirotator.api.state.KeyStateBackend.Shared> answer = new CompletableFuture<>();
+            gated.gate = answer;
+            CompletableFuture<HttpResponse<String>> waiting = h.http.sendAsync(h.request("/v1/messages")
+                    .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(eventually(() -> gated.asked.get() > 0)).isTrue();
+
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(h.proxy()::close);
+            assertThat(eventually(() -> !h.proxy().isListening())).isTrue();
+            answer.complete(io.github.kimirotator.api.state.KeyStateBackend.Shared.NONE);
+
+            HttpResponse<String> r = waiting.get(BOUND.toSeconds(), TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.body()).contains("shutting down");
+            closing.get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    /** The file backend, whose key choices wait for {@link #gate} while one is set. */
+    private static final class Gated implements io.github.kimirotator.api.state.KeyStateBackend {
+        private final io.github.kimirotator.api.state.KeyStateBackend file;
+        volatile CompletableFuture<Shared> gate;
+        final java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+
+        Gated(io.github.kimirotator.api.state.KeyStateBackend file) {
+            this.file = file;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Shared> refresh(io.github.kimirotator.api.AccountsState local,
+                boolean turn, java.util.Optional<String> session) {
+            CompletableFuture<Shared> g = gate;
+            if (g == null) {
+                return file.refresh(local, turn, session);
+            }
+            asked.incrementAndGet();
+            return g;
+        }
+
+        @Override
+        public io.github.kimirotator.api.AccountsState overlay(io.github.kimirotator.api.AccountsState local) {
+            return file.overlay(local);
+        }
+
+        @Override
+        public void record(io.github.kimirotator.api.AccountsState local, String key,
+                io.github.kimirotator.api.HealthEvent event, java.time.Instant at) {
+            file.record(local, key, event, at);
+        }
+
+        @Override
+        public void clearLimits(java.util.Collection<String> keys) {
+            file.clearLimits(keys);
+        }
+
+        @Override
+        public void sync(io.github.kimirotator.api.AccountsState local) {
+            file.sync(local);
+        }
+
+        @Override
+        public boolean waitsForIo() {
+            return file.waitsForIo();
+        }
+
+        @Override
+        public Status status() {
+            return file.status();
+        }
+
+        @Override
+        public void close() {
+            file.close();
+        }
+    }
 }

@@ -113,6 +113,29 @@ class TestAccountsJson {
     }
 
     @Test
+    void aStateWritesTheSameBytesWhateverKindOfMapsItWasBuiltFrom() {
+        // Accounts keep the maps they are given (or the health policy hands over) when those are already theirs;
+        // the file is the same for the same state, whatever maps it was built from, its days oldest first.
+        Account plain = Account.newKey("sk-kimi-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1111", "A", 1);
+        TreeMap<String, Long> newestFirst = new TreeMap<>(java.util.Comparator.reverseOrder());
+        newestFirst.put("2026-03-10", 3L);
+        newestFirst.put("2026-03-11", 4L);
+        java.util.LinkedHashMap<String, Object> extra = new java.util.LinkedHashMap<>();
+        extra.put("zeta", 1L);
+        extra.put("alpha", "x");
+        Account given = plain.toBuilder().dailyRequests(newestFirst).extra(extra).build();
+        Account rebuilt = plain.toBuilder().dailyRequests(new TreeMap<>(Map.of("2026-03-11", 4L, "2026-03-10", 3L)))
+                .extra(Map.copyOf(extra)).build().toBuilder().extra(new java.util.LinkedHashMap<>(extra)).build();
+
+        String text = AccountsJson.format(AccountsState.empty().withAccounts(List.of(given)));
+
+        assertThat(text).isEqualTo(AccountsJson.format(AccountsState.empty().withAccounts(List.of(rebuilt))));
+        assertThat(text.indexOf("2026-03-10")).isLessThan(text.indexOf("2026-03-11"));
+        assertThat(text.indexOf("zeta")).isLessThan(text.indexOf("alpha"));
+        assertThat(AccountsJson.format(AccountsJson.parse(text, "f"))).isEqualTo(text);
+    }
+
+    @Test
     void tokensPerDayAreOursOptionalAndABrokenEntryIsDroppedNotFatal() throws IOException {
         Account plain = Account.newKey("sk-kimi-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1111", "A", 1);
         Account used = plain.toBuilder().dailyTokens(new java.util.TreeMap<>(java.util.Map.of(
