@@ -477,6 +477,39 @@ class TestSharedState {
     }
 
     /**
+     * Redis restored from an older snapshot (or a replica that lagged behind) holds fewer of a proxy's events than
+     * it had confirmed, and the proxy's journal no longer holds them (it drops events once a read showed them in
+     * Redis): the proxy's next events are applied, not refused for ever while it asks for the lost ones again.
+     */
+    @Test
+    void eventsRedisLostAfterTheJournalDroppedThemDoNotHoldBackTheNextOnes() throws Exception {
+        HealthPolicy policy = new HealthPolicy(java.time.Clock.systemUTC());
+        AccountsState local = ProxyHarness.stateWith(KEY_A);
+        try (RedisKeyState state = new RedisKeyState(redis.url(), null, prefix, null, policy, Duration.ofSeconds(2))) {
+            assertThat(eventually(() -> state.status().connected())).isTrue();
+            for (int i = 0; i < 3; i++) {
+                state.record(local, KEY_A, new io.github.kimirotator.api.HealthEvent.Success(5),
+                        java.time.Instant.now());
+            }
+            assertThat(eventually(state::written)).isTrue();
+            // A read that shows them in Redis: the journal drops them.
+            state.sync(local);
+            assertThat(requests(state, KEY_A)).isEqualTo(3);
+            Map<String, String> applied = redis.commands().hgetall(prefix + "applied");
+            assertThat(applied).hasSize(1);
+            String proxy = applied.keySet().iterator().next();
+            // Redis as restored from a snapshot taken after the first event.
+            redis.commands().hset(prefix + "applied", proxy, "1");
+
+            state.record(local, KEY_A, new io.github.kimirotator.api.HealthEvent.Failure("connection reset"),
+                    java.time.Instant.now());
+
+            assertThat(eventually(() -> state.written() && requests(state, KEY_A) == 4)).isTrue();
+            assertThat(redis.commands().hget(prefix + "applied", proxy)).isEqualTo(Long.toString(state.lastSeq()));
+        }
+    }
+
+    /**
      * A selection never waits for Redis on a thread: when the cached view is fresh (just read, nothing announced)
      * the backend's answer is complete at once, so the request goes on where it is; a round-robin turn is an answer
      * to come, the counter's next number.

@@ -744,7 +744,11 @@ public final class RedisKeyState implements KeyStateBackend {
         // The events already in Redis as far as this proxy knows: where its chain starts in a Redis that has
         // none of them (restarted empty).
         long base = batch.get(0).seq() - 1;
-        List<String> args = new ArrayList<>(List.of(proxyId, urgent ? channel : "", Long.toString(base),
+        // Events between what Redis was last known to have and this batch are no longer in the journal (dropped when
+        // it was full, or dropped once covered and then lost by Redis): they cannot be sent, so the chain goes on
+        // after them; otherwise Redis would refuse this batch, and every one after it, for ever.
+        String baseArg = (base > ackedSeq ? "!" : "") + base;
+        List<String> args = new ArrayList<>(List.of(proxyId, urgent ? channel : "", baseArg,
                 Integer.toString(HealthPolicy.SUCCESS_GAIN), Integer.toString(HealthPolicy.RATE_LIMIT_PENALTY),
                 Integer.toString(HealthPolicy.BILLING_PENALTY), Integer.toString(HealthPolicy.MEMBERSHIP_PENALTY),
                 Integer.toString(HealthPolicy.REJECTED_PENALTY), Integer.toString(HealthPolicy.FAILURE_PENALTY),

@@ -4,7 +4,9 @@
 -- number); the batch stops at the first event that cannot be applied in order.
 -- KEYS[1] the hash of each proxy's last applied sequence number, KEYS[2..] the hashes of the events' keys
 -- ARGV[1] proxy id, ARGV[2] channel to announce the batch on ('' for none), ARGV[3] base: the sender's last
--- acknowledged sequence when it sent this batch, ARGV[4..10] success gain, rate-limit penalty, billing penalty,
+-- acknowledged sequence when it sent this batch, prefixed with '!' when the sender no longer holds the events
+-- between what Redis has applied and base (its journal dropped them): then the chain goes on after base,
+-- ARGV[4..10] success gain, rate-limit penalty, billing penalty,
 -- membership penalty, rejected penalty, failure penalty, recovery step; then per event: the number n of its
 -- fields, then n fields:
 --   1 index of its key in KEYS, 2 sequence, 3 kind (S R B M K F, or T: tokens used, not a request),
@@ -17,7 +19,8 @@
 -- with the seed. After a refusal nothing more of the batch is applied.
 local appliedKey = KEYS[1]
 local proxy = ARGV[1]
-local base = tonumber(ARGV[3])
+local forced = string.sub(ARGV[3], 1, 1) == '!'
+local base = tonumber(forced and string.sub(ARGV[3], 2) or ARGV[3])
 local gain, rlPenalty, blPenalty = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local mPenalty, kPenalty, fPenalty, step = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 
@@ -41,6 +44,12 @@ end
 local appliedNow = redis.call('HGET', appliedKey, proxy)
 if appliedNow then appliedNow = tonumber(appliedNow) end
 local appliedChanged = false
+if forced and appliedNow and appliedNow < base then
+  -- Redis lost events of this proxy (restored from an older snapshot, a replica that lagged) that the proxy can no
+  -- longer send: asking for them again would be refused forever.
+  appliedNow = base
+  appliedChanged = true
+end
 
 -- Each key's fields as this batch has made them: read once (HMGET) when the batch first meets the key and written
 -- once (HSET) at its end, so that a batch of many events costs about what one event costs. The outcome is that of
