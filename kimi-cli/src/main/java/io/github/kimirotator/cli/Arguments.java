@@ -46,12 +46,22 @@ public final class Arguments {
         return (int) value;
     }
 
-    /** {@code true} or {@code false}, nothing else. */
+    /**
+     * A keyword of the command line as its canonical (lower-case) spelling: keywords are taken in any case and with
+     * surrounding blanks ({@code TRUE}, {@code ALL}, {@code OpenCode}), as {@code clear-limits ALL} always was; null
+     * for null.
+     */
+    public static String keyword(String text) {
+        return text == null ? null : text.strip().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** {@code true} or {@code false} (in any case), nothing else. */
     public static boolean bool(String what, String text) {
-        if ("true".equals(text)) {
+        String word = keyword(text);
+        if ("true".equals(word)) {
             return true;
         }
-        if ("false".equals(text)) {
+        if ("false".equals(word)) {
             return false;
         }
         throw new KimiException(ErrorCode.INVALID_ARGUMENT, "invalid " + what + " '" + text + "': expected true or false");

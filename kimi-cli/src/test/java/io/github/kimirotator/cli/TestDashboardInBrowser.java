@@ -117,6 +117,8 @@ class TestDashboardInBrowser {
         assertThat(cardText(1)).contains(String.format(java.util.Locale.ROOT, "%,d in / %,d out",
                 tokensB.path("input").asLong(), tokensB.path("output").asLong()));
         assertThat(cardText(2)).contains("key rejected (401)");
+        assertThat(latencyShown(0)).as("A only got a 429, which is not timed: no average, not 0 ms").isEqualTo("n/a");
+        assertThat(latencyShown(1)).matches("[0-9,]+ / [0-9,]+ ms");
         String page = browser.getPageSource();
         for (String key : List.of(KEY_A, KEY_B, KEY_C)) {
             assertThat(page).doesNotContain(key);
@@ -156,6 +158,10 @@ class TestDashboardInBrowser {
 
     private WebElement card(int index) {
         return browser.findElement(By.cssSelector(".card[data-index='" + index + "']"));
+    }
+
+    private String latencyShown(int index) {
+        return waiting.until(d -> card(index).findElement(By.cssSelector(".latency")).getText());
     }
 
     private String cardText(int index) {

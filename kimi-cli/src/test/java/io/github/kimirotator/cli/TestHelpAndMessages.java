@@ -170,6 +170,45 @@ class TestHelpAndMessages {
         assertThat(cli.run("list-keys").out()).doesNotContain("Limited");
     }
 
+    /** Every keyword argument is taken in any case, as clear-limits' 'all' is; a wrong one names the valid ones. */
+    @ParameterizedTest
+    @ValueSource(strings = {"TRUE", "True", " false "})
+    void autoRefreshInAnyCase(String word) throws Exception {
+        CliRunner cli = new CliRunner(home);
+        assertThat(cli.run("add-key", KEY_A).exitCode()).isZero();
+        CliRunner.Result r = cli.run("set-auto-refresh", word);
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        boolean on = word.strip().equalsIgnoreCase("true");
+        assertThat(r.out()).isEqualTo("Health auto-refresh: " + (on ? "enabled" : "disabled") + "\n");
+        assertThat(Files.readString(cli.accountsFile())).contains("\"autoRefreshHealth\": " + on);
+        CliRunner.Result wrong = cli.run("set-auto-refresh", "YES");
+        assertThat(wrong.exitCode()).isEqualTo(2);
+        assertThat(wrong.err()).isEqualTo("error: invalid auto-refresh setting 'YES': expected true or false\n");
+    }
+
+    @Test
+    void configClientAndExportFormatInAnyCase() throws Exception {
+        CliRunner cli = new CliRunner(home);
+        CliRunner.Result claude = cli.run("config", "Claude-Code", "--url", "http://127.0.0.1:9999");
+        assertThat(claude.exitCode()).as(claude.err()).isZero();
+        assertThat(claude.out()).contains("export ANTHROPIC_BASE_URL=http://127.0.0.1:9999\n");
+        assertThat(cli.run("config", "OPENCODE", "--url", "http://127.0.0.1:9999").out()).contains("\"baseURL\"");
+        CliRunner.Result vim = cli.run("config", "VIM", "--url", "http://127.0.0.1:9999");
+        assertThat(vim.exitCode()).isEqualTo(2);
+        assertThat(vim.err()).isEqualTo("error: unknown client 'VIM'; valid: opencode, claude-code\n");
+
+        assertThat(cli.run("add-key", KEY_A).exitCode()).isZero();
+        Path backup = home.resolve("backup.enc");
+        CliRunner.Result export = cli.runWithInput("a long password\n", "export-keys", backup.toString(),
+                "--password-stdin", "--format", "SEED");
+        assertThat(export.exitCode()).as(export.err()).isZero();
+        assertThat(export.out()).endsWith("(format seed)\n");
+        CliRunner.Result wrong = cli.runWithInput("a long password\n", "export-keys", home.resolve("other.enc").toString(),
+                "--password-stdin", "--format", "V3");
+        assertThat(wrong.exitCode()).isEqualTo(2);
+        assertThat(wrong.err()).isEqualTo("error: unknown backup format 'V3': use v2 or seed\n");
+    }
+
     @Test
     void clearLimitsAllWithoutKeysSaysThereAreNone() throws Exception {
         CliRunner cli = new CliRunner(home);

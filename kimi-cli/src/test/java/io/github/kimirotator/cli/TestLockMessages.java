@@ -21,6 +21,23 @@ class TestLockMessages {
     @TempDir
     Path home;
 
+    /** Commands that take the lock and then fail leave no folder behind: the file system is as it was. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"use-key 0,2", "rotate,1", "clear-limits 0,2", "clear-limits all,0"})
+    void aCommandOnAFileThatIsNotThereLeavesNoFolder(String command, int exit) throws Exception {
+        CliRunner cli = new CliRunner(home);
+        java.nio.file.Path folder = cli.accountsFile().getParent();
+        CliRunner.Result r = cli.run(command.split(" "));
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(exit);
+        assertThat(folder).as("made only to hold the lock").doesNotExist();
+        assertThat(home.resolve(".config")).doesNotExist();
+
+        // a folder that was there before stays
+        java.nio.file.Files.createDirectories(folder);
+        assertThat(cli.run(command.split(" ")).exitCode()).isEqualTo(exit);
+        assertThat(folder).isEmptyDirectory();
+    }
+
     @Test
     void aWaitOfMoreThanASecondIsAnnouncedOnce() throws Exception {
         CliRunner cli = new CliRunner(home);

@@ -75,6 +75,12 @@ class TestSeedViews {
         assertThat(json.get("keys").get(0).get("minResponseMs").asLong()).isEqualTo(100);
         assertThat(json.get("keys").get(0).get("maxResponseMs").asLong()).isEqualTo(300);
         assertThat(json.get("keys").get(1).get("avgResponseMs").isNull()).isTrue();
+        // list-keys --json (the status shape) agrees: a key without samples has no average, not 0 ms
+        JsonNode list = JSON.readTree(cli.run("--json", "list-keys").out());
+        assertThat(list.get("keys").get(0).get("avgResponseMs").asLong()).isEqualTo(200);
+        assertThat(list.get("keys").get(0).get("p95ResponseMs").asLong()).isEqualTo(300);
+        assertThat(list.get("keys").get(1).get("avgResponseMs").isNull()).isTrue();
+        assertThat(list.get("keys").get(1).get("p95ResponseMs").isNull()).isTrue();
     }
 
     @Test

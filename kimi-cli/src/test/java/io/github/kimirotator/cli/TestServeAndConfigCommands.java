@@ -41,6 +41,28 @@ class TestServeAndConfigCommands {
     }
 
     @Test
+    void aPortInUseIsNamedWithItsFixInOneLine() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            CliRunner.Result r = cli.run("serve", "--port", Integer.toString(port));
+            assertThat(r.exitCode()).isEqualTo(1);
+            assertThat(r.err()).isEqualTo("error: cannot listen on 127.0.0.1:" + port + ": the address is in use"
+                    + " (another program or proxy has it; pick another with --port, or 0 for a free one)\n");
+        }
+        assertThat(home.resolve(".config/opencode/kimi-rotator/serve.json")).doesNotExist();
+    }
+
+    @Test
+    void anAddressThatIsNotThisMachinesIsNamedWithItsFix() {
+        // 192.0.2.1 is TEST-NET-1 (RFC 5737): never assigned to a machine, so binding it fails without any traffic.
+        CliRunner.Result r = cli.run("serve", "--host", "192.0.2.1", "--port", "0");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("error: cannot listen on 192.0.2.1:0: the address is not one of this machine's"
+                + " (pick another with --host, e.g. 127.0.0.1)\n");
+        assertThat(home.resolve(".config/opencode/kimi-rotator/serve.json")).doesNotExist();
+    }
+
+    @Test
     void nonLoopbackWithoutAuthIsRefused() {
         CliRunner.Result r = cli.run("serve", "--host", "0.0.0.0", "--no-auth", "--port", "0");
         assertThat(r.exitCode()).isEqualTo(2);

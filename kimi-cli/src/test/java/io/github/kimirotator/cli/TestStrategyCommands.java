@@ -72,6 +72,28 @@ class TestStrategyCommands {
     }
 
     @Test
+    void aStrategyNoLongerInstalledIsOneWarningAndListKeysSaysWhatIsUsedInstead() throws Exception {
+        // As a removed plugin jar leaves it: the file names a strategy nothing provides any more.
+        com.fasterxml.jackson.databind.node.ObjectNode f = (com.fasterxml.jackson.databind.node.ObjectNode) file();
+        f.put("strategy", "least-used");
+        Files.writeString(cli.accountsFile(), JSON.writeValueAsString(f));
+        String warning = "warning: strategy 'least-used' is not installed (no plugin provides it); using health-based\n";
+
+        CliRunner.Result rotate = cli.run("rotate");
+        assertThat(rotate.exitCode()).isZero();
+        assertThat(rotate.out()).startsWith("Rotated to key ");
+        assertThat(rotate.err()).isEqualTo(warning);
+
+        CliRunner.Result list = cli.run("list-keys");
+        assertThat(list.exitCode()).isZero();
+        assertThat(list.out()).contains("strategy: least-used (not installed; using health-based)");
+        assertThat(list.err()).isEqualTo(warning);
+        CliRunner.Result json = cli.run("--json", "list-keys");
+        assertThat(JSON.readTree(json.out()).get("keys")).hasSize(3);
+        assertThat(json.err()).isEqualTo(warning);
+    }
+
+    @Test
     void rotateAlwaysMovesToAnotherEligibleKey() throws Exception {
         for (String strategy : new String[] {"health-based", "round-robin", "sticky", "session-affinity"}) {
             cli.run("set-strategy", strategy);

@@ -148,12 +148,35 @@ public final class ProxyServer implements AutoCloseable {
         } catch (IOException e) {
             close();
             throw new KimiException(ErrorCode.IO_ERROR, "cannot listen on " + config.host() + ":" + config.port()
-                    + ": " + e.getMessage(), e);
+                    + ": " + bindFailure(e), e);
         } catch (Exception e) {
             close();
             throw new KimiException(ErrorCode.INTERNAL, "cannot start the proxy: " + e.getMessage(), e);
         }
         LOG.debug("listening on {}, forwarding to {}", uri(), config.upstream());
+    }
+
+    /**
+     * Why binding failed, in words that name the fix: Jetty's own text ("Failed to bind to /127.0.0.1:8787")
+     * names neither. The system's reason is in the {@link java.net.BindException} underneath.
+     */
+    static String bindFailure(IOException e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && !(cause instanceof java.net.BindException)) {
+            cause = cause.getCause();
+        }
+        String reason = Objects.toString(cause.getMessage(), "").toLowerCase(java.util.Locale.ROOT);
+        if (reason.contains("already in use")) {
+            return "the address is in use (another program or proxy has it; pick another with --port, or 0 for a free one)";
+        }
+        if (reason.contains("cannot assign") || reason.contains("not available")) {
+            return "the address is not one of this machine's (pick another with --host, e.g. 127.0.0.1)";
+        }
+        if (reason.contains("permission denied") || reason.contains("access denied")) {
+            return "permission denied (ports below 1024 need privileges; pick another with --port, or 0 for a free one)";
+        }
+        return cause.getMessage() == null || cause.getMessage().isBlank() ? cause.getClass().getSimpleName()
+                : cause.getMessage();
     }
 
     /** Where clients reach the proxy once started, e.g. {@code http://127.0.0.1:8787}. */

@@ -134,7 +134,11 @@ class TestOwnEndpointsAndAuth {
             assertThat(a.path("limitedUntil").asText()).isEqualTo("2026-03-10T10:00:30Z");
             assertThat(a.path("reason").asText()).isEqualTo("rate limited");
             assertThat(a.path("health").asInt()).isEqualTo(85);
+            assertThat(a.path("avgResponseMs").isNull()).as("a 429 is no timing sample: none, not 0 ms").isTrue();
+            assertThat(a.path("p95ResponseMs").isNull()).isTrue();
             JsonNode b = status.path("keys").get(1);
+            assertThat(b.path("avgResponseMs").isIntegralNumber()).as("B answered").isTrue();
+            assertThat(b.path("p95ResponseMs").isIntegralNumber()).isTrue();
             assertThat(b.path("state").asText()).isEqualTo("active");
             assertThat(b.path("limitedUntil").isNull()).isTrue();
             assertThat(b.path("reason").isNull()).isTrue();

@@ -12,6 +12,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -114,7 +116,7 @@ public final class AccountsLock {
         long pause = TimeUnit.MILLISECONDS.toNanos(2);
         long noticeAt = System.nanoTime() + NOTICE_AFTER.toNanos();
         boolean noticed = false;
-        while (!tryCreate(state.lockDir)) {
+        while (!tryCreate(state.lockDir, state.createdFolders)) {
             if (takeOverIfStale(state.lockDir)) {
                 continue;
             }
@@ -132,8 +134,11 @@ public final class AccountsLock {
         state.acquired(clock, refreshEvery);
     }
 
-    /** The atomic mkdir of the protocol; {@code false} when the lock directory already exists. */
-    private static boolean tryCreate(Path lockDir) {
+    /**
+     * The atomic mkdir of the protocol; {@code false} when the lock directory already exists. The folders it had
+     * to make for it are added to {@code created}.
+     */
+    private static boolean tryCreate(Path lockDir, List<Path> created) {
         try {
             Files.createDirectory(lockDir);
             return true;
@@ -141,11 +146,11 @@ public final class AccountsLock {
             return false;
         } catch (NoSuchFileException e) {
             try {
-                SecureFiles.createDirectories(lockDir.getParent());
+                SecureFiles.createDirectories(lockDir.getParent(), created);
             } catch (IOException cause) {
                 throw cannotLock(lockDir, cause);
             }
-            return tryCreate(lockDir);
+            return tryCreate(lockDir, created);
         } catch (IOException e) {
             throw cannotLock(lockDir, e);
         }
@@ -312,6 +317,8 @@ public final class AccountsLock {
         final Path file;
         final Path lockDir;
         final ReentrantLock threads = new ReentrantLock(true);
+        /** Folders made to hold the lock directory (outermost first); guarded by {@code threads}. */
+        final List<Path> createdFolders = new ArrayList<>();
         private FileTime lastSet;
         private boolean lost;
         private ScheduledFuture<?> refresh;
@@ -389,6 +396,28 @@ public final class AccountsLock {
             } catch (IOException e) {
                 Log.LOG.warn("could not remove the lock {}; it will be taken over once stale", lockDir, e);
             }
+            removeFoldersIfUnused();
+        }
+
+        /**
+         * A command that failed (or had nothing to write) leaves the file system as it was: folders made only to
+         * hold the lock go again when the accounts file was not written. Only empty ones: another process may
+         * have put its own lock or file there meanwhile, and then the folder stays.
+         */
+        private void removeFoldersIfUnused() {
+            if (createdFolders.isEmpty()) {
+                return;
+            }
+            if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                for (int i = createdFolders.size() - 1; i >= 0; i--) {
+                    try {
+                        Files.delete(createdFolders.get(i));
+                    } catch (IOException notEmptyOrGone) {
+                        break;
+                    }
+                }
+            }
+            createdFolders.clear();
         }
     }
 }

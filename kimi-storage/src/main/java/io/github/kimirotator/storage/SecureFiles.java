@@ -26,19 +26,27 @@ final class SecureFiles {
 
     /** Creates {@code dir} and its missing parents, each 0700; existing ones are left as they are. */
     static void createDirectories(Path dir) throws IOException {
+        createDirectories(dir, null);
+    }
+
+    /** As {@link #createDirectories(Path)}, adding each folder it made to {@code created} (outermost first) when not null. */
+    static void createDirectories(Path dir, java.util.List<Path> created) throws IOException {
         Path absolute = dir.toAbsolutePath();
         if (Files.isDirectory(absolute)) {
             return;
         }
         Path parent = absolute.getParent();
         if (parent != null) {
-            createDirectories(parent);
+            createDirectories(parent, created);
         }
         try {
             if (isPosix(absolute)) {
                 Files.createDirectory(absolute, OWNER_ONLY_DIR);
             } else {
                 Files.createDirectory(absolute);
+            }
+            if (created != null) {
+                created.add(absolute);
             }
         } catch (FileAlreadyExistsException e) {
             if (!Files.isDirectory(absolute)) {

@@ -2,7 +2,6 @@ package io.github.kimirotator.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.github.kimirotator.api.ErrorCode;
 import io.github.kimirotator.api.KimiException;
@@ -229,10 +228,34 @@ class TestAccountsLock {
         try (AccountsLock.Hold hold = lock(file, Duration.ofSeconds(5)).acquire()) {
             hold.ensureHeld();
             assertThat(dir.resolve("new/kimi-accounts.json.lock")).isDirectory();
+            if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("new"))))
+                        .isEqualTo("rwx------");
+            }
+            Files.writeString(file, "{}");
         }
-        assumeThat(dir.getFileSystem().supportedFileAttributeViews()).contains("posix");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("new"))))
-                .isEqualTo("rwx------");
+        assertThat(dir.resolve("new")).as("holds the file written under the lock").isDirectory();
+    }
+
+    @Test
+    void foldersMadeForTheLockGoAgainWhenNothingWasWritten() throws IOException {
+        Path file = dir.resolve("a/b").resolve("kimi-accounts.json");
+        try (AccountsLock.Hold hold = lock(file, Duration.ofSeconds(5)).acquire()) {
+            assertThat(dir.resolve("a/b/kimi-accounts.json.lock")).isDirectory();
+        }
+        assertThat(dir.resolve("a")).as("a failed command leaves the file system as it was").doesNotExist();
+
+        Files.createDirectories(dir.resolve("a/b"));
+        try (AccountsLock.Hold hold = lock(file, Duration.ofSeconds(5)).acquire()) {
+            hold.ensureHeld();
+        }
+        assertThat(dir.resolve("a/b")).as("not made by the lock: stays").isEmptyDirectory();
+        Files.delete(dir.resolve("a/b"));
+        try (AccountsLock.Hold hold = lock(file, Duration.ofSeconds(5)).acquire()) {
+            Files.writeString(dir.resolve("a/other-program.txt"), "x");
+        }
+        assertThat(dir.resolve("a/b")).as("made by the lock, empty: goes").doesNotExist();
+        assertThat(dir.resolve("a/other-program.txt")).as("what another program put there stays").exists();
     }
 
     @Test

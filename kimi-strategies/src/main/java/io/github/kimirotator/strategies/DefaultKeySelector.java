@@ -4,6 +4,7 @@ import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.api.ApiKeys;
 import io.github.kimirotator.api.KimiException;
+import io.github.kimirotator.api.Names;
 import io.github.kimirotator.api.strategy.KeyView;
 import io.github.kimirotator.api.strategy.RotationStrategy;
 import io.github.kimirotator.api.strategy.Selection;
@@ -21,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,10 +42,33 @@ public final class DefaultKeySelector implements KeySelector {
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, RotationStrategy> instances = new HashMap<>();
     private final Set<String> warned = new HashSet<>();
+    private final Consumer<String> warnings;
 
+    /** A selector that logs its warnings (the proxy's way: they go to its log). */
     public DefaultKeySelector(StrategyRegistry registry, HealthPolicy policy) {
+        this(registry, policy, LOG::warn);
+    }
+
+    /**
+     * A selector that hands each warning (one line, each kind once) to {@code warnings}; the CLI prints them as
+     * its {@code warning: } lines instead of log lines.
+     */
+    public DefaultKeySelector(StrategyRegistry registry, HealthPolicy policy, Consumer<String> warnings) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.policy = Objects.requireNonNull(policy, "policy");
+        this.warnings = Objects.requireNonNull(warnings, "warnings");
+    }
+
+    /**
+     * What is said when the strategy in force, {@code name}, is not installed (a plugin jar removed, a file edited
+     * by hand): the selector uses health-based instead. Null when {@code name} is installed.
+     */
+    public static String notInstalled(String name, Set<String> installed) {
+        if (installed.contains(name)) {
+            return null;
+        }
+        return "strategy '" + Names.escape(name) + "' is not installed (no plugin provides it); using "
+                + AccountsState.DEFAULT_STRATEGY;
     }
 
     @Override
@@ -145,8 +170,7 @@ public final class DefaultKeySelector implements KeySelector {
             return registry.create(fallback);
         }
         if (!registry.names().contains(name)) {
-            warnOnce("unknown " + name, "unknown strategy '" + name + "' in the accounts file; using '" + fallback
-                    + "'; valid: " + String.join(", ", registry.names()));
+            warnOnce("unknown " + name, notInstalled(name, registry.names()));
             return strategyFor(fallback);
         }
         try {
@@ -182,7 +206,7 @@ public final class DefaultKeySelector implements KeySelector {
     /** Logs the first problem of each kind per strategy; a proxy would otherwise log it on every request. */
     private void warnOnce(String topic, String message) {
         if (warned.add(topic)) {
-            LOG.warn(message);
+            warnings.accept(message);
         }
     }
 }

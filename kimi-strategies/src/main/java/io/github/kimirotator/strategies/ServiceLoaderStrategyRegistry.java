@@ -22,6 +22,15 @@ import java.util.TreeMap;
  */
 public final class ServiceLoaderStrategyRegistry implements StrategyRegistry {
     public static final String BUILT_IN = "built-in";
+    /**
+     * The built-ins' names, known without loading anything: a command that only needs to know whether a name is
+     * installed need not scan the plugins when it is one of these.
+     */
+    public static final java.util.Set<String> BUILT_IN_NAMES = java.util.Set.of(
+            io.github.kimirotator.strategies.builtin.HealthBasedStrategy.NAME,
+            io.github.kimirotator.strategies.builtin.RoundRobinStrategy.NAME,
+            io.github.kimirotator.strategies.builtin.StickyStrategy.NAME,
+            io.github.kimirotator.strategies.builtin.SessionAffinityStrategy.NAME);
 
     private final TreeMap<String, DiscoveredStrategy> strategies = new TreeMap<>();
     private final List<String> warnings;

@@ -200,13 +200,16 @@ class TestDefaultKeySelector {
     @Test
     void anUnknownStrategyFallsBackToHealthBased() {
         RecordingRegistry registry = new RecordingRegistry(new ServiceLoaderStrategyRegistry(List.of()));
-        DefaultKeySelector selector = selector(registry);
+        List<String> warnings = new ArrayList<>();
+        DefaultKeySelector selector = new DefaultKeySelector(registry, policy, warnings::add);
         AccountsState state = pool("gone-plugin", 0, health(key(0), 40), key(1));
 
         assertThat(select(selector, state, Set.of())).as("health-based: 60 points better")
                 .isEqualTo(new Selection.Chosen(1));
         assertThat(select(selector, state, Set.of())).isEqualTo(new Selection.Chosen(1));
         assertThat(registry.created()).isEqualTo(1);
+        assertThat(warnings).as("said once, to the sink the selector was given")
+                .containsExactly("strategy 'gone-plugin' is not installed (no plugin provides it); using health-based");
     }
 
     @Test

@@ -54,6 +54,7 @@ class TestServiceLoaderStrategyRegistry {
             assertThat(info.description()).isNotBlank().doesNotContain("\n");
         });
         assertThat(registry.names()).containsExactly("health-based", "round-robin", "session-affinity", "sticky");
+        assertThat(registry.names()).as("the names known without loading").isEqualTo(ServiceLoaderStrategyRegistry.BUILT_IN_NAMES);
         assertThat(registry.warnings()).isEmpty();
         assertThat(registry.create("round-robin")).isInstanceOf(RoundRobinStrategy.class);
         assertThat(registry.create("sticky")).isInstanceOf(StickyStrategy.class);

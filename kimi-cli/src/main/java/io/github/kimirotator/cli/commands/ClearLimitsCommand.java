@@ -23,7 +23,7 @@ public final class ClearLimitsCommand extends CliCommand {
     protected int run() {
         String target = value("INDEX|all");
         String[] what = new String[1];
-        boolean all = "all".equalsIgnoreCase(target.strip());
+        boolean all = "all".equals(Arguments.keyword(target));
         AccountsStore store = context().get(AccountsStore.class);
         // The shared state first: when it cannot be reached, the file stays as it was.
         AccountsState current = store.read();

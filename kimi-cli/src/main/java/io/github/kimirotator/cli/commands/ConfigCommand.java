@@ -31,10 +31,11 @@ public final class ConfigCommand extends CliCommand {
 
     @Override
     protected int run() {
-        String client = value("opencode|claude-code");
+        String given = value("opencode|claude-code");
+        String client = Arguments.keyword(given);
         String url = value("--url");
         if (!"opencode".equals(client) && !"claude-code".equals(client)) {
-            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "unknown client '" + client + "'; valid: opencode, claude-code");
+            throw new KimiException(ErrorCode.INVALID_ARGUMENT, "unknown client '" + given + "'; valid: opencode, claude-code");
         }
         ConfigPaths paths = context().get(ConfigPaths.class);
         URI proxy = url != null ? Arguments.uri("url", url)

@@ -6,9 +6,14 @@ import io.github.kimirotator.api.Account;
 import io.github.kimirotator.api.AccountsState;
 import io.github.kimirotator.cli.Ansi;
 import io.github.kimirotator.cli.CliCommand;
+import io.github.kimirotator.cli.CliContext;
 import io.github.kimirotator.cli.CommandModel;
 import io.github.kimirotator.cli.Json;
 import io.github.kimirotator.storage.AccountsStore;
+import io.github.kimirotator.strategies.DefaultKeySelector;
+import io.github.kimirotator.strategies.ServiceLoaderStrategyRegistry;
+import io.github.kimirotator.strategies.StrategyRegistry;
+import java.util.Set;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.github.kimirotator.strategies.report.StatusReport;
 import io.github.kimirotator.strategies.report.StatusReport.KeyReport;
@@ -26,6 +31,10 @@ public final class ListKeysCommand extends CliCommand {
     protected int run() {
         HealthPolicy policy = context().get(HealthPolicy.class);
         AccountsState state = policy.autoRecover(context().sharedView(context().get(AccountsStore.class).read()));
+        String missing = notInstalled(context(), state.effectiveStrategy());
+        if (missing != null) {
+            context().err().println("warning: " + missing);
+        }
         PrintStream out = context().out();
         if (context().options().json()) {
             out.println(Json.write(StatusReport.of(state, policy, id -> 0)));
@@ -37,7 +46,7 @@ public final class ListKeysCommand extends CliCommand {
             return 0;
         }
         Ansi ansi = new Ansi(context().colour());
-        out.println(ansi.bold("Kimi API Keys (" + report.keys().size() + " total, strategy: " + Names.escape(report.strategy()) + "):"));
+        out.println(ansi.bold("Kimi API Keys (" + report.keys().size() + " total, strategy: " + strategyInForce(report.strategy(), missing) + "):"));
         long now = policy.clock().millis();
         for (KeyReport key : report.keys()) {
             Account account = state.accounts().get(key.index());
@@ -52,6 +61,29 @@ public final class ListKeysCommand extends CliCommand {
         out.println("Health auto-refresh: " + (state.autoRefreshHealth() ? "enabled" : "disabled")
                 + " (cooldown: " + state.healthRefreshCooldownMinutes() + " minutes)");
         return 0;
+    }
+
+    /**
+     * What to say when the strategy {@code name} is not installed (see {@link DefaultKeySelector#notInstalled}), or
+     * null. The plugins are looked at only for a name that is not built in (they cost start-up), and a registry that
+     * cannot load (two plugins with one name) is left to the commands that need strategies to report.
+     */
+    static String notInstalled(CliContext context, String name) {
+        if (ServiceLoaderStrategyRegistry.BUILT_IN_NAMES.contains(name)) {
+            return null;
+        }
+        Set<String> installed;
+        try {
+            installed = context.get(StrategyRegistry.class).names();
+        } catch (RuntimeException e) {
+            return null;
+        }
+        return DefaultKeySelector.notInstalled(name, installed);
+    }
+
+    /** The strategy's name as shown, saying what is used instead when it is not installed ({@code missing}). */
+    static String strategyInForce(String name, String missing) {
+        return Names.escape(name) + (missing == null ? "" : " (not installed; using " + AccountsState.DEFAULT_STRATEGY + ")");
     }
 
     static String healthBar(int health, Ansi ansi) {

@@ -15,7 +15,9 @@ import io.github.kimirotator.proxy.ServeLock;
 import io.github.kimirotator.storage.AccountsStore;
 import io.github.kimirotator.storage.ConfigPaths;
 import io.github.kimirotator.storage.state.RedisKeyState;
+import io.github.kimirotator.strategies.DefaultKeySelector;
 import io.github.kimirotator.strategies.KeySelector;
+import io.github.kimirotator.strategies.StrategyRegistry;
 import io.github.kimirotator.strategies.health.HealthPolicy;
 import io.github.kimirotator.strategies.health.KeyStatus;
 import java.io.PrintStream;
@@ -74,7 +76,9 @@ public final class ServeCommand extends CliCommand {
             store = context().get(AccountsStore.class);
             policy = context().get(HealthPolicy.class);
             shared = context().get(KeyStateBackend.class);
-            server = new ProxyServer(config, store, context().get(KeySelector.class), policy, shared);
+            // Not the commands' selector, which prints its warnings on the terminal: the proxy's go to its log.
+            KeySelector selector = new DefaultKeySelector(context().get(StrategyRegistry.class), policy);
+            server = new ProxyServer(config, store, selector, policy, shared);
             server.start();
             // The lock is ours, so a serve.json found here was left by a proxy that is gone: replace it.
             Files.deleteIfExists(ownDir.resolve(BackgroundProxy.CLIENTS_NAME));
@@ -149,7 +153,8 @@ public final class ServeCommand extends CliCommand {
         long usable = state.accounts().stream().filter(a -> policy.status(a) != KeyStatus.DISABLED
                 && policy.status(a) != KeyStatus.LIMITED).count();
         out.println("Listening on " + url + " (upstream " + config.upstream() + ")");
-        out.println("Strategy: " + Names.escape(state.effectiveStrategy()) + "; usable keys: " + usable + " of " + state.accounts().size());
+        out.println("Strategy: " + ListKeysCommand.strategyInForce(state.effectiveStrategy(),
+                ListKeysCommand.notInstalled(context(), state.effectiveStrategy())) + "; usable keys: " + usable + " of " + state.accounts().size());
         if (state.accounts().isEmpty()) {
             out.println("No keys yet: add one with '" + program + " add-key sk-kimi-... \"My Account\"' (picked up while running).");
         } else if (usable == 0) {

@@ -45,7 +45,7 @@ public final class StatsCommand extends CliCommand {
             row.put("successfulRequests", a.successfulRequests());
             row.put("failedRequests", a.totalRequests() - a.successfulRequests());
             row.put("successRate", rate(a.successfulRequests(), a.totalRequests()));
-            row.put("avgResponseMs", a.responseTimes().isEmpty() ? null : StatusReport.averageResponseMillis(a));
+            row.put("avgResponseMs", StatusReport.averageResponseMillis(a));
             row.put("minResponseMs", a.responseTimes().stream().min(Long::compare).orElse(null));
             row.put("maxResponseMs", a.responseTimes().stream().max(Long::compare).orElse(null));
             row.put("requestsToday", a.dailyRequests().getOrDefault(today.toString(), 0L));

@@ -13,7 +13,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Bindings of kimi-strategies: the strategy registry and the key selector (the health policy is in {@link CliModule}). */
+/**
+ * Bindings of kimi-strategies: the strategy registry and the key selector of the commands (the health policy is in
+ * {@link CliModule}); {@code serve} makes its own selector, which logs.
+ */
 public final class StrategiesModule extends AbstractModule {
 
     @Provides
@@ -27,7 +30,8 @@ public final class StrategiesModule extends AbstractModule {
 
     @Provides
     @Singleton
-    KeySelector keySelector(StrategyRegistry registry, HealthPolicy policy) {
-        return new DefaultKeySelector(registry, policy);
+    KeySelector keySelector(StrategyRegistry registry, HealthPolicy policy, Environment environment) {
+        // A command's warnings are the CLI's one-line 'warning: ' on stderr, not log lines ('serve' logs its own).
+        return new DefaultKeySelector(registry, policy, warning -> environment.err().println("warning: " + warning));
     }
 }

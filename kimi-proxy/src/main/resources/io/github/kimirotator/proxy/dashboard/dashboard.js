@@ -127,7 +127,8 @@ function card(k, activeIndex) {
   const stats = el("dl", {},
     el("dt", {}, "in flight"), el("dd", { class: "in-flight" }, fmt(k.inFlight)),
     el("dt", {}, "success rate"), el("dd", {}, rate + " of " + fmt(k.totalRequests)),
-    el("dt", {}, "latency avg / p95"), el("dd", {}, fmt(k.avgResponseMs) + " / " + fmt(k.p95ResponseMs) + " ms"),
+    el("dt", {}, "latency avg / p95"), el("dd", { class: "latency" }, k.avgResponseMs == null ? "n/a"
+      : fmt(k.avgResponseMs) + " / " + fmt(k.p95ResponseMs) + " ms"),
     el("dt", {}, "requests today"), el("dd", { class: "requests-today" }, fmt(k.requestsToday)),
     el("dt", {}, "tokens today"), el("dd", { class: "tokens-today" },
       fmt(t.input) + " in / " + fmt(t.output) + " out" + (t.cacheRead || t.cacheCreation

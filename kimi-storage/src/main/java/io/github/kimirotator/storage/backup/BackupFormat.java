@@ -29,7 +29,8 @@ public enum BackupFormat {
      */
     public static BackupFormat fromCliName(String name) {
         for (BackupFormat format : values()) {
-            if (format.cliName.equals(name)) {
+            // in any case, as every keyword of the command line
+            if (name != null && format.cliName.equalsIgnoreCase(name.strip())) {
                 return format;
             }
         }

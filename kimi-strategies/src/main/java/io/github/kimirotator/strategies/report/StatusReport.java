@@ -23,7 +23,11 @@ public record StatusReport(String strategy, int activeIndex, List<KeyReport> key
         keys = List.copyOf(keys);
     }
 
-    /** One key. {@code limitedUntil} is ISO-8601 or {@code null}; {@code state} is a {@link KeyStatus} label. */
+    /**
+     * One key. {@code limitedUntil} is ISO-8601 or {@code null}; {@code state} is a {@link KeyStatus} label;
+     * {@code avgResponseMs} and {@code p95ResponseMs} are {@code null} when the key has no timing samples (as in
+     * {@code stats --json}: no samples is not a 0 ms answer).
+     */
     public record KeyReport(
             int index,
             String id,
@@ -37,8 +41,8 @@ public record StatusReport(String strategy, int activeIndex, List<KeyReport> key
             long totalRequests,
             long successfulRequests,
             long requestsToday,
-            long avgResponseMs,
-            long p95ResponseMs,
+            Long avgResponseMs,
+            Long p95ResponseMs,
             TokenUsage tokensToday) {
     }
 
@@ -73,11 +77,11 @@ public record StatusReport(String strategy, int activeIndex, List<KeyReport> key
         return new StatusReport(state.effectiveStrategy(), state.safeActiveIndex(), keys);
     }
 
-    /** The 95th percentile (nearest rank) of the recorded response times; 0 when none. */
-    public static long p95ResponseMillis(Account account) {
+    /** The 95th percentile (nearest rank) of the recorded response times; null when none. */
+    public static Long p95ResponseMillis(Account account) {
         List<Long> times = account.responseTimes();
         if (times.isEmpty()) {
-            return 0;
+            return null;
         }
         // a loop, not a stream: every command that shows keys runs this, and a first lambda costs start-up time
         long[] sorted = new long[times.size()];
@@ -88,11 +92,11 @@ public record StatusReport(String strategy, int activeIndex, List<KeyReport> key
         return sorted[(int) Math.ceil(0.95 * sorted.length) - 1];
     }
 
-    /** Mean of the recorded response times, rounded; 0 when none. */
-    public static long averageResponseMillis(Account account) {
+    /** Mean of the recorded response times, rounded; null when none. */
+    public static Long averageResponseMillis(Account account) {
         List<Long> times = account.responseTimes();
         if (times.isEmpty()) {
-            return 0;
+            return null;
         }
         double sum = 0;
         for (long t : times) {
