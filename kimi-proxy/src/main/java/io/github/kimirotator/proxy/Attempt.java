@@ -2,6 +2,7 @@ package io.github.kimirotator.proxy;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -71,7 +72,13 @@ final class Attempt implements Response.Listener {
      */
     void send(long timeoutNanos) {
         sentNanos = System.nanoTime();
-        timer = timers.schedule(this::timeOut, timeoutNanos, TimeUnit.NANOSECONDS);
+        try {
+            timer = timers.schedule(this::timeOut, timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // The proxy has closed (a key choice that completed late): never sent, so nothing else gives the key back.
+            exchange.pool().release(lease);
+            throw e;
+        }
         if (!fresh) {
             upstream.onRequestBegin(r -> reused = client.markUsed(r.getConnection()));
             upstream.send(this);

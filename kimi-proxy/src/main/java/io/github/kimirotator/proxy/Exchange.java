@@ -340,8 +340,15 @@ final class Exchange {
         long remaining = failoverDeadlineNanos - System.nanoTime();
         long perAttempt = f.config.attemptTimeout().toNanos();
         long timeout = perAttempt > 0 ? Math.min(perAttempt, remaining) : remaining;
-        Attempt attempt = new Attempt(this, lease, f.newUpstreamRequest(request, target, body, lease.key()),
-                f.upstream, f.timers, fresh);
+        Attempt attempt;
+        try {
+            attempt = new Attempt(this, lease, f.newUpstreamRequest(request, target, body, lease.key()), f.upstream,
+                    f.timers, fresh);
+        } catch (RuntimeException e) {
+            // No attempt owns the lease yet: give the key back here (the caller answers the fault).
+            f.pool.release(lease);
+            throw e;
+        }
         current = attempt;
         attempt.send(Math.max(timeout, TimeUnit.MILLISECONDS.toNanos(1)));
         if (clientGone) {

@@ -160,6 +160,34 @@ class TestShutdown {
         }
     }
 
+    /**
+     * A key choice that completes (on the shared state's thread) after the proxy has closed altogether (its timers
+     * and upstream client stopped) finds nothing to send with: the key it took is given back, not left counted in
+     * flight.
+     */
+    @Test
+    void aKeyChoiceThatCompletesAfterTheProxyClosedGivesItsKeyBack() throws Exception {
+        Gated gated = new Gated();
+        try (ProxyHarness h = ProxyHarness.shared(dir, c -> c.withShutdownTimeout(Duration.ofMillis(300)),
+                policy -> gated, KEY_A)) {
+            h.upstream.always(KEY_A, FakeUpstream.message());
+            CompletableFuture<io.github.kimirotator.api.state.KeyStateBackend.Shared> answer = new CompletableFuture<>();
+            gated.gate = answer;
+            CompletableFuture<HttpResponse<String>> waiting = h.http.sendAsync(h.request("/v1/messages")
+                    .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(eventually(() -> gated.asked.get() > 0)).isTrue();
+            h.proxy().close();
+            gated.gate = null;
+
+            // The choice goes on here, on this thread, with the key free.
+            answer.complete(io.github.kimirotator.api.state.KeyStateBackend.Shared.NONE);
+
+            assertThat(h.proxy().status().keys().get(0).inFlight()).isZero();
+            waiting.handle((r, failure) -> null).get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
     /** The file backend, whose key choices wait for {@link #gate} while one is set. */
     private static final class Gated extends FileStateOverride {
         volatile CompletableFuture<Shared> gate;
