@@ -7,6 +7,7 @@ import static io.github.kimirotator.proxy.ProxyHarness.START;
 import static io.github.kimirotator.proxy.ProxyHarness.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.kimirotator.api.state.KeyStateBackend.Shared;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -142,16 +143,12 @@ class TestShutdown {
             long until = START.plusSeconds(30).toEpochMilli();
             h.store.update(s -> s.withAccount(0, a -> a.toBuilder().rateLimitResetTime(until).build()));
             assertThat(eventually(() -> h.account(KEY_A).rateLimitResetTime() == until)).isTrue();
-            CompletableFuture<io.github.kimirotator.api.state.KeyStateBackend.Shared> answer = new CompletableFuture<>();
-            gated.gate = answer;
-            CompletableFuture<HttpResponse<String>> waiting = h.http.sendAsync(h.request("/v1/messages")
-                    .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(eventually(() -> gated.asked.get() > 0)).isTrue();
+            CompletableFuture<Shared> answer = new CompletableFuture<>();
+            CompletableFuture<HttpResponse<String>> waiting = gated.holdChoiceOf(h, answer);
 
             CompletableFuture<Void> closing = CompletableFuture.runAsync(h.proxy()::close);
             assertThat(eventually(() -> !h.proxy().isListening())).isTrue();
-            answer.complete(io.github.kimirotator.api.state.KeyStateBackend.Shared.NONE);
+            answer.complete(Shared.NONE);
 
             HttpResponse<String> r = waiting.get(BOUND.toSeconds(), TimeUnit.SECONDS);
             assertThat(r.statusCode()).isEqualTo(503);
@@ -171,17 +168,13 @@ class TestShutdown {
         try (ProxyHarness h = ProxyHarness.shared(dir, c -> c.withShutdownTimeout(Duration.ofMillis(300)),
                 policy -> gated, KEY_A)) {
             h.upstream.always(KEY_A, FakeUpstream.message());
-            CompletableFuture<io.github.kimirotator.api.state.KeyStateBackend.Shared> answer = new CompletableFuture<>();
-            gated.gate = answer;
-            CompletableFuture<HttpResponse<String>> waiting = h.http.sendAsync(h.request("/v1/messages")
-                    .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(eventually(() -> gated.asked.get() > 0)).isTrue();
+            CompletableFuture<Shared> answer = new CompletableFuture<>();
+            CompletableFuture<HttpResponse<String>> waiting = gated.holdChoiceOf(h, answer);
             h.proxy().close();
             gated.gate = null;
 
             // The choice goes on here, on this thread, with the key free.
-            answer.complete(io.github.kimirotator.api.state.KeyStateBackend.Shared.NONE);
+            answer.complete(Shared.NONE);
 
             assertThat(h.proxy().status().keys().get(0).inFlight()).isZero();
             waiting.handle((r, failure) -> null).get(BOUND.toSeconds(), TimeUnit.SECONDS);
@@ -192,6 +185,18 @@ class TestShutdown {
     private static final class Gated extends FileStateOverride {
         volatile CompletableFuture<Shared> gate;
         final java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+
+        /** Sends a request through {@code h} whose key choice waits for {@code answer}; returns once it waits. */
+        CompletableFuture<HttpResponse<String>> holdChoiceOf(ProxyHarness h, CompletableFuture<Shared> answer)
+                throws InterruptedException {
+            gate = answer;
+            int before = asked.get();
+            CompletableFuture<HttpResponse<String>> waiting = h.http.sendAsync(h.request("/v1/messages")
+                    .POST(HttpRequest.BodyPublishers.ofString(ProxyHarness.MESSAGE_REQUEST)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(eventually(() -> asked.get() > before)).isTrue();
+            return waiting;
+        }
 
         @Override
         public java.util.concurrent.CompletionStage<Shared> refresh(io.github.kimirotator.api.AccountsState local,
