@@ -705,7 +705,7 @@ public final class RedisKeyState implements KeyStateBackend {
 
     /** Whether the other proxies should hear of {@code event} before their next selection. */
     private static boolean urgent(HealthEvent event) {
-        return !(event instanceof HealthEvent.Success || event instanceof HealthEvent.TokensUsed);
+        return !HealthPolicy.isUsage(event);
     }
 
     private List<Pending> unsent() {

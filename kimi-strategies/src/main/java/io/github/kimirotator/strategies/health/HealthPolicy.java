@@ -144,7 +144,8 @@ public final class HealthPolicy {
         return current;
     }
 
-    private static boolean isUsage(HealthEvent event) {
+    /** Whether {@code event} is a success or a token count: usage, which only moves counters and health a little. */
+    public static boolean isUsage(HealthEvent event) {
         return event instanceof HealthEvent.Success || event instanceof HealthEvent.TokensUsed;
     }
 
