@@ -20,7 +20,7 @@ public final class RunningProxy {
      * @throws KimiException {@code NO_RUNNING_PROXY} saying what to do when there is none
      */
     public static URI url(ConfigPaths paths, String programName) {
-        Path ownDir = paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME);
+        Path ownDir = paths.ownDirPath();
         ServeFile.Info info = ServeFile.read(ownDir).orElseThrow(() -> notRunning(paths, programName, "", true));
         if (ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) {
             return info.url();

@@ -45,13 +45,18 @@ public final class ConfigPaths {
         return accountsFile.getParent();
     }
 
+    /** {@code <config dir>/kimi-rotator}, as a path only: for commands that read there and create nothing. */
+    public Path ownDirPath() {
+        return configDir().resolve(OWN_DIR_NAME);
+    }
+
     /**
      * {@code <config dir>/kimi-rotator}, created (0700, as are missing parents) if it does not exist.
      *
      * @throws KimiException {@link ErrorCode#IO_ERROR} when it cannot be created
      */
     public Path ownDir() {
-        Path dir = configDir().resolve(OWN_DIR_NAME);
+        Path dir = ownDirPath();
         try {
             SecureFiles.createDirectories(dir);
         } catch (IOException e) {

@@ -65,7 +65,7 @@ final class BackgroundProxy {
         this.context = context;
         this.paths = context.get(ConfigPaths.class);
         // Made when something is written there (start, addClient): status and stop only read.
-        this.ownDir = paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME);
+        this.ownDir = paths.ownDirPath();
     }
 
     Path ownDir() {
@@ -95,7 +95,7 @@ final class BackgroundProxy {
      *     naming the log
      */
     Running start(List<String> serveArgs) {
-        paths.ownDir();
+        paths.ownDir(); // created here: the log goes into it
         Path log = logFile();
         rotateIfOver(log, LOG_LIMIT_BYTES);
         long logStart = size(log);

@@ -54,7 +54,7 @@ public final class WatchCommand extends CliCommand {
         boolean once = value("--once");
         ConfigPaths paths = context().get(ConfigPaths.class);
         // Only reads: a watch that finds no proxy leaves no folder behind.
-        Path ownDir = paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME);
+        Path ownDir = paths.ownDirPath();
         base = url != null ? Arguments.uri("url", url) : RunningProxy.url(paths, context().invocation());
         token = LocalToken.load(ownDir);
         http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();

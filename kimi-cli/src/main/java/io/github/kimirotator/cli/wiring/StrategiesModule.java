@@ -24,7 +24,7 @@ public final class StrategiesModule extends AbstractModule {
     StrategyRegistry strategyRegistry(Environment environment, ConfigPaths paths) {
         List<Path> pluginDirs = new ArrayList<>();
         environment.distHome().ifPresent(home -> pluginDirs.add(home.resolve("plugins")));
-        pluginDirs.add(paths.configDir().resolve(ConfigPaths.OWN_DIR_NAME).resolve("plugins"));
+        pluginDirs.add(paths.ownDirPath().resolve("plugins"));
         return new io.github.kimirotator.strategies.ServiceLoaderStrategyRegistry(pluginDirs);
     }
 
