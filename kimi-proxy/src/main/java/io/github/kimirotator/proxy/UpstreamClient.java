@@ -87,8 +87,8 @@ final class UpstreamClient {
         // once a Jetty release fixes the bug and that test passes without it. Request headers, written into a
         // buffer of their own size that no read uses and released once written, come from a pool (a fresh 4 KB
         // one per request was a tenth of what the proxy allocated per request).
-        ByteBufferPool notPooling = new ReadsNotPooled(REQUEST_BUFFER_SIZE);
-        connector.setByteBufferPool(notPooling);
+        ByteBufferPool buffers = new ReadsNotPooled(REQUEST_BUFFER_SIZE);
+        connector.setByteBufferPool(buffers);
         // HTTP/1.1 first: it is what a clear-text upstream speaks; over TLS, ALPN lets the upstream pick HTTP/2.
         var http2 = new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector));
         var transport = new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11, http2);
@@ -96,7 +96,7 @@ final class UpstreamClient {
         // so answers are handled on the thread that read them instead of being handed to another one.
         transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
         HttpClient client = new HttpClient(transport);
-        client.setByteBufferPool(notPooling);
+        client.setByteBufferPool(buffers);
         // Without pooling every read takes a fresh buffer: 4 KB instead of Jetty's 16 KB default, since answers
         // mostly come as small SSE events (a 16 KB buffer per read was the largest allocation per request).
         client.setResponseBufferSize(RESPONSE_BUFFER_SIZE);
